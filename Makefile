@@ -1,0 +1,49 @@
+# Two commands matter: `make run` and `make test`. Everything else here serves them.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+PIP     := $(PY) -m pip install --quiet --disable-pip-version-check
+PORT    ?= 8501
+
+.PHONY: run test lint unit browser bench fixtures snap clean
+
+run: $(VENV)/.runtime
+	$(PY) -m streamlit run app.py --server.port=$(PORT) --browser.gatherUsageStats=false
+
+test: $(VENV)/.dev chromium
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+# Only the fast tests (no browser), for a quick loop while editing.
+unit: $(VENV)/.dev
+	$(PY) -m pytest -m "not browser"
+
+bench: $(VENV)/.bench
+	$(PY) benchmarks/bench_core.py
+	$(PY) benchmarks/bench_pages.py
+
+# Regenerates tests/fixtures/torch_paths.json from torch.optim itself.
+fixtures: $(VENV)/.bench
+	$(PY) scripts/make_torch_fixtures.py
+
+$(VENV)/.created:
+	python3 -m venv $(VENV)
+	touch $@
+
+$(VENV)/.runtime: requirements.txt $(VENV)/.created
+	$(PIP) -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PIP) -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+$(VENV)/.bench: requirements-bench.txt $(VENV)/.dev
+	$(PIP) -r requirements-bench.txt
+	touch $@
+
+# Playwright's own browser download cannot work here; the tests drive Debian's Chromium.
+chromium:
+	@sh scripts/ensure_chromium.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,87 @@
+"""Hyperparameters: what each knob on the hand means, which values are allowed, and how a slider shows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Allowed ranges, written the way the error message reads them.
+NON_NEGATIVE = "[0, inf)"
+UNIT_OPEN = "[0, 1)"
+UNIT_CLOSED = "[0, 1]"
+SWITCH = "True or False"
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """One knob of an optimizer.
+
+    `allowed` is the mathematical range `simulate` accepts (anything else raises ValueError); `low`/`high`
+    are the slider's range in the app, `log` says whether the slider moves in powers of ten.
+    """
+
+    name: str
+    symbol: str  # LaTeX, as it appears in the update rule
+    default: float | bool
+    allowed: str
+    help: str
+    low: float = 0.0
+    high: float = 1.0
+    log: bool = False
+    torch_default: float | bool | None = None  # shown where the teaching default differs from PyTorch's
+
+    @property
+    def is_switch(self) -> bool:
+        return self.allowed == SWITCH
+
+    def validate(self, value, n_runs: int | None = None):
+        """`value` checked: a float (a bool for a switch) or a float64 array of shape (N,), one per run.
+
+        Raises ValueError naming the parameter and its allowed range.
+        """
+        if self.is_switch:
+            array = np.asarray(value)
+            if array.dtype != np.bool_:
+                raise ValueError(f"{self.name} must be {SWITCH} (or one per run), got {value!r}")
+        else:
+            try:
+                array = np.asarray(value, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(f"{self.name} must be a number in {self.allowed}, got {value!r}") from None
+        if array.ndim > 1 or (array.ndim == 1 and array.shape[0] != n_runs):
+            raise ValueError(f"{self.name} must be one value or one per run (shape ({n_runs or 'N'},)), "
+                             f"got shape {array.shape}")
+        if self.is_switch:
+            return bool(array) if array.ndim == 0 else array
+        bad = ~np.isfinite(array)
+        if self.allowed == NON_NEGATIVE:
+            bad |= array < 0
+        elif self.allowed == UNIT_OPEN:
+            bad |= (array < 0) | (array >= 1)
+        elif self.allowed == UNIT_CLOSED:
+            bad |= (array < 0) | (array > 1)
+        if bad.any():
+            example = array[bad].flat[0] if array.ndim else array
+            raise ValueError(f"{self.name} must be a finite number in {self.allowed}, got {example!r}")
+        return float(array) if array.ndim == 0 else array
+
+
+def lr(default: float, low: float = 1e-4, high: float = 1.0, torch_default: float | None = None):
+    return Hyperparameter(
+        "lr", r"\eta", default, NON_NEGATIVE, low=low, high=high, log=True, torch_default=torch_default,
+        help="How far the hand turns the dials on each click. Too small and it never finishes; too large "
+             "and it overshoots and spins off.")
+
+
+def weight_decay(default: float = 0.0, how: str = "L2"):
+    text = ("Pulls the dials back toward zero on every step (decoupled: applied to the dials directly, "
+            "as AdamW does)." if how == "decoupled" else
+            "Adds λ·θ to the click (an L2 penalty): the hand is also pulled toward zero.")
+    return Hyperparameter("weight_decay", r"\lambda", default, NON_NEGATIVE, low=0.0, high=0.1, help=text,
+                          torch_default=1e-2 if how == "decoupled" else 0.0)
+
+
+def eps(default: float):
+    return Hyperparameter("eps", r"\epsilon", default, NON_NEGATIVE, low=1e-10, high=1e-1, log=True,
+                          help="A tiny number added below the fraction so the hand never divides by zero.")

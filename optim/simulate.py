@@ -1,0 +1,190 @@
+"""`simulate`: put a hand on the dials and let it listen and turn, one vectorised loop over steps."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+
+import landscapes
+from landscapes import Landscape
+from optim import registry, schedules
+from optim.trajectory import Trajectory
+
+MAX_STEPS = 100_000
+# A run has spun off once it leaves the landscape's bounds widened by this many times their size on
+# every side (so the box is about 100 times as wide as the map), or its point or loss is not finite.
+DIVERGENCE_MARGIN = 50.0
+LOSS_BLOCK = 1 << 15  # points per block when computing the loss along a batch of paths
+
+
+def simulate(
+    optimizer: str | registry.OptimizerSpec,
+    landscape: str | Landscape,
+    start=None,
+    steps: int = 200,
+    *,
+    noise: float = 0.0,
+    seed: int | None = 0,
+    schedule: str | schedules.ScheduleFn | None = "constant",
+    record_state: bool | None = None,
+    **hyperparameters,
+) -> Trajectory:
+    """Run `optimizer` on `landscape` for `steps` updates from `start`, exactly as torch.optim would.
+
+    `start` is one point (x, y) or a batch of shape (N, 2); it defaults to the landscape's own start.
+    Every hyperparameter may be a number or an array of shape (N,), one value per run, so a grid of
+    settings is a single call; a batch runs as one loop over steps, vectorised across runs.
+
+    `noise` is the standard deviation of Gaussian noise added to every gradient (what a mini-batch does),
+    drawn from `seed`. `schedule` scales the learning rate per update: a name from `optim.SCHEDULES` or a
+    function `(update_index, total_steps) -> multiplier`. `record_state` keeps the gradients, the
+    optimizer's memory and the updates of every step; by default it does for a single run and not for a
+    batch, whose memory it would multiply.
+
+    Diverging is an outcome, not an error: see `Trajectory.diverged_at`. Invalid settings raise
+    ValueError naming the parameter and the allowed range.
+    """
+    spec = registry.get(optimizer)
+    surface = landscapes.get(landscape)
+    steps = _check_steps(steps)
+    noise = _check_noise(noise)
+    start = np.asarray(surface.start if start is None else start, dtype=np.float64)
+    if start.shape != (2,) and (start.ndim != 2 or start.shape[1] != 2 or start.shape[0] == 0):
+        raise ValueError(f"start must be a point (x, y) or an array of shape (N, 2), got shape {start.shape}")
+    if not np.all(np.isfinite(start)):
+        raise ValueError("start must be finite")
+
+    runs_asked = _runs_from_hyperparameters(hyperparameters)
+    is_batch = start.ndim == 2 or runs_asked is not None
+    n_runs = start.shape[0] if start.ndim == 2 else (runs_asked or 1)
+    hp = spec.resolve(hyperparameters, n_runs if is_batch else None)
+    record = (not is_batch) if record_state is None else bool(record_state)
+
+    lr = hp["lr"]
+    lr_per_update = np.multiply.outer(schedules.multipliers(schedule, steps), np.atleast_1d(lr))
+    params = np.ascontiguousarray(np.broadcast_to(start.reshape(-1, 2), (n_runs, 2)).T)  # (2, N)
+
+    with np.errstate(all="ignore"):
+        trace, heard, history = _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record)
+        loss = _loss_along(surface, trace)
+        diverged_at, after = _mark_divergence(surface, trace, loss)
+        # From here on every array is laid out run-first, (N, steps+1, ...), as Trajectory documents.
+        points, loss = trace.transpose(2, 0, 1).copy(), loss.T.copy()
+        grads = updates = lrs = None
+        state = {}
+        if record:
+            heard[-1] = surface.grad(trace[-1].T).T
+            updates = np.full_like(trace, np.nan)
+            updates[:-1] = np.diff(trace, axis=0)
+            lrs = np.full(loss.shape[::-1], np.nan)
+            lrs[:-1] = lr_per_update
+            lrs[after] = np.nan
+            state = _state_table(spec, hp, history, lr_per_update, steps)
+            for values in (heard, updates, *state.values()):
+                _blank_after(values, after)
+            grads, updates, lrs = (heard.transpose(2, 0, 1).copy(), updates.transpose(2, 0, 1).copy(),
+                                   lrs.T.copy())
+            state = {name: value.transpose(2, 0, 1).copy() for name, value in state.items()}
+
+    if not is_batch:
+        only = int(diverged_at[0])
+        return Trajectory(
+            spec.key, surface, hp, points[0], loss[0], None if only < 0 else only,
+            None if grads is None else grads[0], None if updates is None else updates[0],
+            None if lrs is None else lrs[0], {name: value[0] for name, value in state.items()})
+    return Trajectory(spec.key, surface, hp, points, loss, diverged_at, grads, updates, lrs, state)
+
+
+def _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record):
+    """The loop itself: `steps` updates of all N runs at once, in the (2, N) layout the rules expect."""
+    n_runs = params.shape[1]
+    trace = np.empty((steps + 1, 2, n_runs))
+    trace[0] = params
+    heard = np.full((steps + 1, 2, n_runs), np.nan) if record else None
+    history = {}
+    rng = np.random.default_rng(seed) if np.any(noise) else None
+    grad_fn, step_fn = surface.grad_fn, spec.step
+    state = spec.init(params, hp)
+    if record:
+        history = {name: np.full((steps + 1, 2, n_runs), np.nan) for name in state}
+    single_lr = lr_per_update.shape[1] == 1
+    for k in range(steps):
+        gx, gy = grad_fn(params[0], params[1])
+        grad = np.array((gx, gy), dtype=np.float64).reshape(2, n_runs)
+        if rng is not None:
+            grad = grad + noise * rng.standard_normal((2, n_runs))
+        lr = lr_per_update[k, 0] if single_lr else lr_per_update[k]
+        params, state = step_fn(params, grad, state, hp, lr, k + 1)
+        trace[k + 1] = params
+        if record:
+            heard[k] = grad
+            for name, value in state.items():
+                history[name][k] = value
+    return trace, heard, history
+
+
+def _state_table(spec, hp, history, lr_per_update, steps):
+    """Recorded memory plus what `derive` computes from it: the quantities worth showing, (steps+1, 2, N)."""
+    shown = {name: history[name] for name in spec.shown_state(hp)}
+    if spec.derive is not None and steps > 0:
+        t = np.arange(1, steps + 2, dtype=np.float64)[:, None, None]
+        lr = np.concatenate([lr_per_update, np.full((1, lr_per_update.shape[1]), np.nan)])[:, None, :]
+        shown.update(spec.derive(history, hp, lr, t))
+    return shown
+
+
+def _loss_along(surface, trace):
+    """Loss at every recorded point, (steps+1, N); in blocks of rows so temporaries stay small and hot."""
+    loss = np.empty((trace.shape[0], trace.shape[2]))
+    rows = max(1, LOSS_BLOCK // max(1, trace.shape[2]))
+    for first in range(0, trace.shape[0], rows):
+        block = trace[first:first + rows]
+        loss[first:first + rows] = surface.value_fn(block[:, 0], block[:, 1])
+    return loss
+
+
+def _mark_divergence(surface, trace, loss):
+    """First step at which each run is non-finite or outside the generous box; NaN from there on.
+
+    Returns the step per run (-1 for none) and the mask of (step, run) entries at or after it.
+    """
+    (x0, x1), (y0, y1) = surface.bounds
+    mx, my = DIVERGENCE_MARGIN * (x1 - x0), DIVERGENCE_MARGIN * (y1 - y0)
+    x, y = trace[:, 0], trace[:, 1]
+    bad = ~(np.isfinite(loss) & (x >= x0 - mx) & (x <= x1 + mx) & (y >= y0 - my) & (y <= y1 + my))
+    diverged_at = np.where(bad.any(axis=0), bad.argmax(axis=0), -1)
+    after = np.arange(trace.shape[0])[:, None] >= np.where(diverged_at < 0, trace.shape[0], diverged_at)
+    if diverged_at.max() >= 0:
+        _blank_after(trace, after)
+        loss[after] = np.nan
+    return diverged_at, after
+
+
+def _blank_after(values, after):
+    """NaN into a (steps+1, 2, N) array wherever the (steps+1, N) mask `after` is set."""
+    values[np.broadcast_to(after[:, None, :], values.shape)] = np.nan
+
+
+def _check_steps(steps) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, Integral) or not 0 <= steps <= MAX_STEPS:
+        raise ValueError(f"steps must be a whole number in [0, {MAX_STEPS}], got {steps!r}")
+    return int(steps)
+
+
+def _check_noise(noise) -> float:
+    if not (isinstance(noise, int | float | np.floating | np.integer) and np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number in [0, inf), got {noise!r}")
+    return float(noise)
+
+
+def _runs_from_hyperparameters(hyperparameters) -> int | None:
+    """How many runs the per-run hyperparameters ask for; None if every one is a single number."""
+    values = [v for name, v in hyperparameters.items() if name != "betas"]
+    betas = hyperparameters.get("betas", ())
+    if isinstance(betas, tuple | list):
+        values += list(betas)
+    lengths = {np.shape(v)[0] for v in values if np.ndim(v) == 1}
+    if len(lengths) > 1:
+        raise ValueError(f"per-run hyperparameters must all have the same length, got {sorted(lengths)}")
+    return lengths.pop() if lengths else None

@@ -38,6 +38,19 @@ class Landscape:
     log_scale: bool = False
     # True where `minima` and `min_value` come from a grid search rather than from mathematics.
     minimum_is_estimate: bool = False
+    # The learner's text, for a surface built by `from_expression`; None for a built-in one.
+    formula: str | None = None
+
+    def __reduce__(self):
+        # Pickled as a recipe, not by value (its functions are closures), so the app's caches can hold
+        # trajectories: a built-in comes back by key, a typed surface from its formula and bounds.
+        import landscapes
+
+        if self.formula is not None:
+            return landscapes.from_expression, (self.formula, self.bounds)
+        if landscapes.LANDSCAPES.get(self.key) is self:
+            return landscapes.get, (self.key,)
+        raise TypeError(f"landscape {self.key!r} is neither built in nor typed, so it cannot be pickled")
 
     def f(self, points) -> np.ndarray:
         """Loss at `points` (..., 2), shape (...)."""

@@ -299,3 +299,22 @@ def test_every_optimizer_declares_what_the_app_needs():
             if not h.is_switch:
                 assert h.low <= h.default <= h.high
                 h.validate(h.low), h.validate(h.high)  # the slider's ends are legal values
+
+
+# --- tuning ----------------------------------------------------------------------------------------------
+
+def test_lr_ladder_is_even_on_a_log_scale():
+    from optim.tuning import lr_ladder
+
+    np.testing.assert_allclose(lr_ladder(1e-3, 0.1), [1e-3, 2e-3, 3e-3, 5e-3, 7e-3, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1])
+
+
+@pytest.mark.parametrize("key", optim.OPTIMIZERS)
+def test_suggested_lr_cracks_the_bowl_with_steps_to_spare(key):
+    from optim.tuning import suggest_lr
+
+    lr = suggest_lr(key, "bowl", steps=200)
+    tr = optim.simulate(key, "bowl", steps=200, lr=lr)
+    assert tr.diverged_at is None and tr.cracked_at() is not None and tr.cracked_at() <= 150
+    slower = optim.simulate(key, "bowl", steps=200, lr=lr / 2)
+    assert slower.cracked_at() is None or slower.cracked_at() > 150  # the calmest rung that makes it

@@ -1,0 +1,41 @@
+"""Crack the safe: one hand, one vault. Watch the path, the loss and the dials on one timeline."""
+
+import streamlit as st
+
+import viz
+from ui import figures, page, scene, widgets
+
+PAGE = "crack"
+
+presenter = page.frame("Crack the safe")
+current = scene.scene_controls(PAGE, default_landscape="himmelblau")
+
+st.title("🎯 Crack the safe")
+if current is None:
+    st.info("Fix the formula in the sidebar to see your vault.")
+    st.stop()
+
+surface = current.surface
+spec = current.spec
+trajectory = current.trajectory()
+path = viz.path_view(trajectory, label=spec.title)
+
+widgets.scene_caption(current)
+widgets.outcome_metrics(trajectory, path)
+widgets.summary(viz.path_summary(path), spun_off=path.diverged_at is not None)
+
+st.plotly_chart(figures.crack(current, presenter), width="stretch", key="map",
+                on_select=widgets.start_from_click, selection_mode="points", config={"displaylogo": False})
+st.caption("Press ▶ Play to replay the run; drag the step slider to scrub. Click anywhere on the map to start "
+           "the hand there.")
+
+if st.toggle("Show the vault in 3D", key="show_3d", help="The same surface as a landscape you can rotate."):
+    st.plotly_chart(figures.surface_3d(current, presenter), width="stretch", key="surface_3d")
+
+with st.expander(f"How {spec.title} turns the dials"):
+    st.markdown(spec.description)
+    st.latex(spec.latex)
+    st.caption(f"In PyTorch: `torch.optim.{spec.torch_class}`. {surface.description}")
+
+widgets.downloads(current, trajectory)
+page.links()

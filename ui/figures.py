@@ -1,0 +1,58 @@
+"""Cached figure calls: a scene's names and numbers in, a plotly figure out (built by `viz`).
+
+Figures are cached as shared objects (st.cache_resource), not copies (st.cache_data): unpickling a
+plotly figure re-validates every property, which costs ~0.3 s for the animated map, more than building
+the figure's JSON. Nothing mutates a cached figure; st.plotly_chart copies it before sending.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import viz
+from ui import runs
+
+
+def _surface(landscape, expression, bounds):
+    return runs.surface(landscape, expression, bounds)
+
+
+def _trajectory(landscape, expression, bounds, optimizer, hyperparameters, steps, start, noise, seed, schedule):
+    return runs.trajectory(optimizer, landscape, expression, bounds, start, steps, hyperparameters, noise, seed,
+                           schedule)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _crack(scene_key: tuple, presenter: bool):
+    trajectory = _trajectory(*scene_key)
+    surface = trajectory.landscape
+    return viz.crack_figure(surface, [viz.path_view(trajectory, label=viz.label_for(trajectory.optimizer))],
+                            presenter=presenter)
+
+
+def crack(scene, presenter: bool = False):
+    """The main animated figure of one run: map, loss curve and dials on one timeline."""
+    return _crack(scene.key(), presenter)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _surface_3d(scene_key: tuple, presenter: bool):
+    trajectory = _trajectory(*scene_key)
+    return viz.surface_figure(trajectory.landscape, [viz.path_view(trajectory)], presenter=presenter)
+
+
+def surface_3d(scene, presenter: bool = False):
+    return _surface_3d(scene.key(), presenter)
+
+
+def standalone_html(figure) -> str:
+    """The figure as one HTML file that plays offline (plotly.js inlined)."""
+    return figure.to_html(include_plotlyjs=True, full_html=True, auto_play=False)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def demo(landscape: str, start: tuple, steps: int, lr: float, presenter: bool = False):
+    """The home page's single dial-turning animation: plain SGD on one vault."""
+    trajectory = runs.trajectory("sgd", landscape, "", (), start, steps, (("lr", lr),))
+    path = viz.path_view(trajectory, label=f"SGD, learning rate {lr:g}")
+    return viz.crack_figure(trajectory.landscape, [path], presenter=presenter, show_loss=True), path

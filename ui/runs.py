@@ -1,0 +1,47 @@
+"""Cached calls into the core. They take names and numbers, so a rerun with the same scene is free."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import landscapes
+import optim
+import optim.tuning
+
+CUSTOM = "custom"
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _typed_surface(expression: str, bounds: tuple) -> landscapes.Landscape:
+    return landscapes.from_expression(expression, bounds)
+
+
+def surface(key: str, expression: str = "", bounds: tuple | None = None) -> landscapes.Landscape:
+    """A built-in landscape by key, or the learner's own formula over `bounds`."""
+    if key == CUSTOM:
+        return _typed_surface(expression, bounds)
+    return landscapes.LANDSCAPES[key]
+
+
+def surface_or_error(key: str, expression: str, bounds: tuple) -> landscapes.Landscape | str:
+    """The surface, or the learner-facing reason it was refused."""
+    try:
+        return surface(key, expression, bounds)
+    except ValueError as refusal:
+        return f"That formula can't be used: {refusal}"
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def trajectory(optimizer: str, landscape: str, expression: str, bounds: tuple, start: tuple, steps: int,
+               hyperparameters: tuple, noise: float = 0.0, seed: int = 0,
+               schedule: str = "constant") -> optim.Trajectory:
+    return optim.simulate(optimizer, surface(landscape, expression, bounds), start=start, steps=steps,
+                          noise=noise, seed=seed, schedule=schedule, **dict(hyperparameters))
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def suggested_lr(optimizer: str, landscape: str, steps: int) -> float:
+    """A learning rate that shows this hand at its best on this vault (see optim.tuning)."""
+    if landscape not in landscapes.LANDSCAPES:
+        return float(optim.OPTIMIZERS[optimizer].hyperparameter("lr").default)
+    return optim.tuning.suggest_lr(optimizer, landscape, steps=steps)

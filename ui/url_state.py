@@ -1,0 +1,126 @@
+"""Widgets whose keys are also URL query parameters, so the address bar always holds the whole scene.
+
+A page declares its settings as `Setting`s. `restore(settings)` runs before the widgets: on a page's
+first run it reads the URL, puts every valid value into `st.session_state` under the widget's key, and
+shows a warning for each one it had to ignore. `publish(settings)` runs after the widgets and writes
+their current values back, so a teacher can copy the address and share exactly this scene.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+Parser = Callable[[list[str]], Any]  # raw URL values -> value; raises ValueError with a reason
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: Any
+    parse: Parser
+    dump: Callable[[Any], str | list[str]] = str
+
+
+def number(key: str, default: float, low: float, high: float, *, integer: bool = False) -> Setting:
+    def parse(raw: list[str]):
+        text = raw[-1].strip()
+        try:
+            value = int(text) if integer else float(text)
+        except ValueError:
+            raise ValueError(f"'{text}' is not a {'whole ' if integer else ''}number") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise ValueError(f"{value:g} is outside the allowed range {low:g} to {high:g}")
+        return value
+
+    return Setting(key, default, parse, lambda v: str(int(v)) if integer else f"{float(v):.6g}")
+
+
+def choice(key: str, default: str, options: Sequence[str]) -> Setting:
+    def parse(raw: list[str]):
+        text = raw[-1].strip()
+        if text not in options:
+            raise ValueError(f"'{text[:40]}' is not one of {', '.join(options)}")
+        return text
+
+    return Setting(key, default, parse)
+
+
+def choices(key: str, default: Sequence[str], options: Sequence[str], *, low: int = 1, high: int = 99) -> Setting:
+    def parse(raw: list[str]):
+        picked = [part.strip() for value in raw for part in value.split(",") if part.strip()]
+        unknown = [p for p in picked if p not in options]
+        if unknown:
+            raise ValueError(f"'{unknown[0][:40]}' is not one of {', '.join(options)}")
+        picked = list(dict.fromkeys(picked))
+        if not low <= len(picked) <= high:
+            raise ValueError(f"choose between {low} and {high}")
+        return picked
+
+    return Setting(key, list(default), parse, lambda v: ",".join(v))
+
+
+def switch(key: str, default: bool) -> Setting:
+    def parse(raw: list[str]):
+        text = raw[-1].strip().lower()
+        if text not in ("true", "false", "1", "0"):
+            raise ValueError(f"'{text[:20]}' is not true or false")
+        return text in ("true", "1")
+
+    return Setting(key, default, parse, lambda v: "true" if v else "false")
+
+
+def text(key: str, default: str, *, max_length: int = 300) -> Setting:
+    def parse(raw: list[str]):
+        if len(raw[-1]) > max_length:
+            raise ValueError(f"it is longer than {max_length} characters")
+        return raw[-1]
+
+    return Setting(key, default, parse)
+
+
+def restore(page: str, settings: Sequence[Setting]) -> None:
+    """Seed widget state from the URL on this page's first run; warn about whatever is ignored."""
+    seen = f"_url_restored_{page}"
+    if st.session_state.get(seen):
+        for setting in settings:
+            st.session_state.setdefault(setting.key, setting.default)
+        return
+    st.session_state[seen] = True
+    problems = []
+    for setting in settings:
+        raw = st.query_params.get_all(setting.key)
+        value = setting.default
+        if raw:
+            try:
+                value = setting.parse(raw)
+            except ValueError as reason:
+                problems.append(f"`{setting.key}={', '.join(raw)[:60]}`: {reason}")
+        st.session_state[setting.key] = value
+    if problems:
+        st.session_state[f"_url_problems_{page}"] = problems
+
+
+def show_problems(page: str) -> None:
+    """The warnings from the shared link, shown until the learner changes something."""
+    problems = st.session_state.pop(f"_url_problems_{page}", None)
+    if problems:
+        st.warning("Some settings in the link were ignored, and defaults used instead:\n\n"
+                   + "\n".join(f"- {p}" for p in problems), icon="⚠️")
+
+
+def publish(page: str, settings: Sequence[Setting]) -> None:
+    """Write the current settings into the address bar, in the order the page declares them."""
+    values = {}
+    for setting in settings:
+        value = st.session_state.get(setting.key)
+        if value is not None and not (isinstance(value, float) and math.isnan(value)):
+            values[setting.key] = setting.dump(value)
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    wanted = {key: value if isinstance(value, list) else [value] for key, value in values.items()}
+    if current != wanted:
+        st.query_params.from_dict(values)

@@ -1,0 +1,62 @@
+"""Small pieces several pages show: the scene's caption, outcome metrics, the summary, downloads."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import streamlit as st
+
+from ui import figures
+from viz.scales import format_loss
+
+
+def scene_caption(scene) -> None:
+    surface = scene.surface
+    estimate = " (its minimum is estimated on a grid)" if surface.minimum_is_estimate else ""
+    st.markdown(f"**{surface.title}**{estimate} · {scene.spec.title} · {scene.steps} steps from "
+                f"({scene.start[0]:.3g}, {scene.start[1]:.3g})")
+    st.caption(surface.description)
+
+
+def outcome_metrics(trajectory, path) -> None:
+    """Final loss, the step the safe cracked at, or the step it spun off at."""
+    columns = st.columns(3)
+    final = trajectory.loss[~np.isnan(trajectory.loss)][-1] if np.isfinite(trajectory.loss).any() else np.nan
+    columns[0].metric("Final loss" if path.diverged_at is None else "Last finite loss", format_loss(final))
+    if path.cracked_at is not None:
+        columns[1].metric("Safe cracked", f"step {path.cracked_at}")
+    else:
+        columns[1].metric("Safe cracked", "not yet")
+    if path.diverged_at is not None:
+        columns[2].metric("Outcome", f"spun off at step {path.diverged_at}")
+    else:
+        distance = float(trajectory.distance_to_minimum()[-1])
+        columns[2].metric("Distance to the combination", "unknown" if not np.isfinite(distance) else f"{distance:.3g}")
+
+
+def summary(text: str, *, spun_off: bool = False) -> None:
+    """The one-sentence reading of a chart, beside it."""
+    st.markdown(f'<div class="summary{" spun-off" if spun_off else ""}">{html.escape(text)}</div>',
+                unsafe_allow_html=True)
+
+
+def start_from_click() -> None:
+    """A click on the map moves the start there (called before the rerun, so the sliders can take it)."""
+    event = st.session_state.get("map")
+    points = (event or {}).get("selection", {}).get("points", [])
+    if points and "x" in points[0] and "y" in points[0]:
+        st.session_state.start_x = float(points[0]["x"])
+        st.session_state.start_y = float(points[0]["y"])
+
+
+def downloads(scene, trajectory) -> None:
+    columns = st.columns(2)
+    name = f"safecracker-{scene.optimizer}-{scene.landscape}"
+    columns[0].download_button("⬇️ Trajectory (CSV)", lambda: trajectory.to_frame().to_csv(index=False),
+                               file_name=f"{name}.csv", mime="text/csv", width="stretch",
+                               on_click="ignore", help="Every step: dials, loss, click, memory and turn.")
+    columns[1].download_button("⬇️ Animation (HTML, plays offline)",
+                               lambda: figures.standalone_html(figures.crack(scene)),
+                               file_name=f"{name}.html", mime="text/html", width="stretch",
+                               on_click="ignore", help="The animated map as one file you can open without internet.")

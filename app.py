@@ -10,7 +10,7 @@ PAGE = "home"
 DEMO_LANDSCAPE = "bowl"
 DEMO_STEPS = 40
 DEMO_START = (-3.5, 2.5)
-DEMO_LRS = (0.02, 0.1, 0.45, 0.9, 1.05)
+DEMO_LRS = (0.02, 0.1, 0.45, 0.9, 1.2)
 
 presenter = page.frame("The vault")
 settings = [url_state.number("lr", 0.1, 1e-4, 10.0)]
@@ -57,7 +57,7 @@ st.subheader("Slow and steady, or high-speed risk-taker?")
 st.markdown("Pick how far the hand turns on each click, then press **Play**. The vault is a round bowl; "
             "its combination is the star.")
 lr = st.select_slider("learning rate", options=sorted({*DEMO_LRS, float(st.session_state.lr)}), key="lr",
-                      format_func=lambda v: f"{v:g}",
+                      format_func=lambda v: f"{float(v):g}",
                       help="On this bowl the hand overshoots above 0.5 and spins off above 1.0. Try both sides.")
 url_state.publish(PAGE, settings)
 figure, path = figures.demo(DEMO_LANDSCAPE, DEMO_START, DEMO_STEPS, float(lr), presenter)

@@ -66,7 +66,7 @@ def lr_options(spec: optim.OptimizerSpec, current: float | None = None) -> list[
 
 
 def format_number(value: float) -> str:
-    return f"{value:.4g}"
+    return f"{float(value):.4g}"
 
 
 # --- URL settings --------------------------------------------------------------------------------------

@@ -1,0 +1,34 @@
+"""Running pages under streamlit.testing: through the entrypoint, so links between pages resolve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def open_page(page: str | None = None, query: dict | None = None, timeout: float = 60) -> AppTest:
+    """An AppTest of `page` (a path under pages/, or None for the home page), run once with `query`."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    if page is not None:
+        at.switch_page(page)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def charts(at: AppTest) -> list:
+    return at.get("plotly_chart")
+
+
+def texts(at: AppTest) -> str:
+    """Every piece of markdown, caption and metric on the page, for assertions on what a learner reads."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [f"{m.label}: {m.value}" for m in at.metric]
+    return "\n".join(parts)

@@ -71,8 +71,20 @@ class Page:
     def __init__(self, tab, base_url):
         self.tab, self.base_url, self.errors = tab, base_url, []
         tab.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
-        tab.on("console", lambda message: message.type == "error" and self.errors.append(
-            f"console: {message.text}"))
+        tab.on("console", self._console)
+        tab.on("response", self._response)
+
+    def _console(self, message):
+        # A failed load is judged by its response below, which knows the address.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(f"console: {message.text}")
+
+    def _response(self, response):
+        # On a deep link, Streamlit's front end first looks for its server under the page's own path
+        # (/Page/_stcore/health, /Page/_stcore/host-config) and falls back to the root: expected 404s.
+        probing = "/_stcore/" in response.url and not response.url.startswith(self.base_url + "/_stcore/")
+        if response.status >= 400 and not probing:
+            self.errors.append(f"HTTP {response.status}: {response.url}")
 
     def open(self, path: str = ""):
         self.tab.goto(f"{self.base_url}/{path}")

@@ -1,0 +1,49 @@
+"""Charts for Safecracker: pure functions from plain data (landscapes, `PathView`s, arrays) to Plotly figures.
+
+    paths = [viz.path_view(tr) for tr in trajectories]
+    fig = viz.crack_figure(landscape, paths)      # the animated replay (map, loss curve, dials)
+    text = viz.race_summary(paths)                # the sentence beside it
+
+Nothing here imports streamlit or optim.
+"""
+
+from viz.animation import crack_figure, frame_steps
+from viz.charts import (
+    basin_figure,
+    internals_figure,
+    loss_figure,
+    outcome,
+    settings_heatmap,
+    small_multiples_figure,
+)
+from viz.paths import PathView, path_view
+from viz.style import OPTIMIZER_STYLES, OptimizerStyle, base_layout, label_for, style_for, styles_for
+from viz.summary import basin_summary, heatmap_summary, path_summary, race_summary
+from viz.surface import backdrop, contour_trace, landmark_traces, surface_figure
+
+__all__ = [
+    "OPTIMIZER_STYLES",
+    "OptimizerStyle",
+    "PathView",
+    "backdrop",
+    "base_layout",
+    "basin_figure",
+    "basin_summary",
+    "contour_trace",
+    "crack_figure",
+    "frame_steps",
+    "heatmap_summary",
+    "internals_figure",
+    "label_for",
+    "landmark_traces",
+    "loss_figure",
+    "outcome",
+    "path_summary",
+    "path_view",
+    "race_summary",
+    "settings_heatmap",
+    "small_multiples_figure",
+    "style_for",
+    "styles_for",
+    "surface_figure",
+]

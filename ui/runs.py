@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import landscapes
+import landscapes.expression
 import optim
 import optim.tuning
 
@@ -45,3 +46,9 @@ def suggested_lr(optimizer: str, landscape: str, steps: int) -> float:
     if landscape not in landscapes.LANDSCAPES:
         return float(optim.OPTIMIZERS[optimizer].hyperparameter("lr").default)
     return optim.tuning.suggest_lr(optimizer, landscape, steps=steps)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def parsed_formula(expression: str):
+    """The learner's formula checked, with its exact gradient in LaTeX; raises ExpressionError."""
+    return landscapes.expression.parse_expression(expression)

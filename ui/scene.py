@@ -125,12 +125,17 @@ def expression_box(container=st) -> tuple[str, tuple]:
     container.text_input("Loss f(x, y) =", key="expression", max_chars=300, on_change=_reset_start,
                          help="Use x and y, numbers, + - * / ^, parentheses, pi, e and sin, cos, tan, exp, log, "
                               "sqrt, abs, tanh, sinh, cosh, arctan.")
-    examples = getattr(landscapes.expression, "EXAMPLES", ())
-    if examples:
-        with container.popover("Examples", width="stretch"):
-            for label, formula in examples:
-                st.button(f"{label}: `{formula}`", key=f"example_{formula}", on_click=_set_expression,
-                          args=(formula,), width="stretch")
+    with container.popover("Examples: one click away", width="stretch"):
+        for label, formula in landscapes.expression.EXAMPLES:
+            st.button(f"{label}: `{formula}`", key=f"example_{label}", on_click=_set_expression,
+                      args=(formula,), width="stretch")
+    try:
+        formula = runs.parsed_formula(st.session_state.expression)
+    except landscapes.ExpressionError:
+        pass  # the refusal is shown once, by the caller, beside the box
+    else:
+        container.latex(rf"f(x, y) = {formula.latex}")
+        container.latex(rf"\nabla f = \left( {formula.grad_latex[0]},\; {formula.grad_latex[1]} \right)")
     x_cols = container.columns(2)
     x_cols[0].number_input("x from", key="x_min", step=0.5, on_change=_reset_start)
     x_cols[1].number_input("x to", key="x_max", step=0.5, on_change=_reset_start)
@@ -164,10 +169,11 @@ def hyperparameter_sliders(spec: optim.OptimizerSpec, prefix: str = "", containe
     for h in spec.hyperparameters:
         key = prefix + h.name
         label = f"{h.name} ({'$' + h.symbol + '$'})" if not h.is_switch else h.name
+        # Widgets take their value from the session (seeded from the URL), never from a `value=` argument.
+        st.session_state.setdefault(key, h.default if h.is_switch else float(h.default))
         if h.is_switch:
             values[h.name] = container.toggle(label, key=key, help=h.help)
         elif h.name == "lr":
-            st.session_state.setdefault(key, float(h.default))
             options = lr_options(spec, float(st.session_state[key]))
             values[h.name] = container.select_slider(
                 "learning rate ($\\eta$), log scale", options=options, key=key, format_func=format_number,

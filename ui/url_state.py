@@ -15,6 +15,8 @@ from typing import Any
 
 import streamlit as st
 
+_CURRENT_PAGE = "_url_state_page"  # the page whose widgets own the address bar right now
+
 Parser = Callable[[list[str]], Any]  # raw URL values -> value; raises ValueError with a reason
 
 
@@ -84,13 +86,14 @@ def text(key: str, default: str, *, max_length: int = 300) -> Setting:
 
 
 def restore(page: str, settings: Sequence[Setting]) -> None:
-    """Seed widget state from the URL on this page's first run; warn about whatever is ignored."""
-    seen = f"_url_restored_{page}"
-    if st.session_state.get(seen):
+    """Seed widget state from the URL whenever the learner arrives on this page (by a link, a shared
+    address or a switch from another page); on reruns within the page the widgets lead and the URL
+    follows. Warns about whatever in the address had to be ignored."""
+    if st.session_state.get(_CURRENT_PAGE) == page:
         for setting in settings:
             st.session_state.setdefault(setting.key, setting.default)
         return
-    st.session_state[seen] = True
+    st.session_state[_CURRENT_PAGE] = page
     problems = []
     for setting in settings:
         raw = st.query_params.get_all(setting.key)

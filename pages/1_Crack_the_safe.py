@@ -10,7 +10,7 @@ PAGE = "crack"
 presenter = page.frame("Crack the safe")
 current = scene.scene_controls(PAGE, default_landscape="himmelblau")
 
-st.title("🎯 Crack the safe")
+st.title("Crack the safe")
 if current is None:
     st.info("Fix the formula in the sidebar to see your vault.")
     st.stop()

@@ -50,9 +50,9 @@ for key, options, default in (("landscape", GRID_LANDSCAPES, DEFAULT_LANDSCAPE),
     if st.session_state.get(key) not in options:
         st.session_state[key] = default
 for problem in sm.tidy_ranges(st.session_state):
-    st.warning(problem, icon="⚠️")
+    st.warning(problem, icon=":material/warning:")
 
-st.title("🗺️ Map of settings")
+st.title("Map of settings")
 st.markdown("Each square of the map is a whole run: one hand, one vault, one learning rate and one setting of its "
             "second knob. Hundreds of runs are computed together as one batch, so you see at a glance where the "
             "safe opens, where it takes for ever and where the dials spin off.")
@@ -71,7 +71,7 @@ steps = sidebar.slider("steps", *scene.STEPS, key="steps", step=10,
 surface = landscapes.LANDSCAPES[landscape]
 start = scene.start_sliders(surface, sidebar)
 for problem in st.session_state.pop("_start_problems", []):
-    st.warning(f"Ignored {problem}; using the vault's own start instead.", icon="⚠️")
+    st.warning(f"Ignored {problem}; using the vault's own start instead.", icon=":material/warning:")
 
 axis = sm.BETA_AXES[optimizer]
 sidebar.header("The grid")

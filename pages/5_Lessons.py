@@ -27,7 +27,7 @@ settings = [url_state.choice("lesson", SLUGS[0], SLUGS)]
 url_state.restore(PAGE, settings)
 url_state.show_problems(PAGE)
 
-st.title("🎓 Lessons")
+st.title("Lessons")
 st.markdown("Each lesson asks what a hand will do. Make your guess first, then run it and see why. "
             "Guessing wrong is the point: that is where the intuition gets fixed.")
 slug = st.selectbox("Lesson", SLUGS, key="lesson",
@@ -50,15 +50,15 @@ if not ran:
     st.button("▶ Run it", key=f"run_{slug}", type="primary", disabled=guess is None, on_click=mark_run,
               args=(slug,), help="Make your guess first, then run the scenario.")
     if guess is None:
-        st.info("Make your guess above, then press **Run it**.", icon="🤔")
+        st.info("Make your guess above, then press **Run it**.", icon=":material/psychology_alt:")
     page.links()
     st.stop()
 
 right, verdict = lesson.verdict(guess)
 if right:
-    st.success(verdict, icon="✅")
+    st.success(verdict, icon=":material/check_circle:")
 else:
-    st.error(verdict, icon="❌")
+    st.error(verdict, icon=":material/cancel:")
 text, measured, spun_off = lessons.summary(slug)
 widgets.summary(text, spun_off=spun_off)
 st.plotly_chart(lessons.figure(slug, presenter), width="stretch", key=f"chart_{slug}",

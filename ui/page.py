@@ -13,12 +13,12 @@ STYLE = ROOT / "assets" / "style.css"
 PRESENTER_STYLE = ROOT / "assets" / "presenter.css"
 
 PAGES = [
-    ("app.py", "The vault", "🔐"),
-    ("pages/1_Crack_the_safe.py", "Crack the safe", "🎯"),
-    ("pages/2_The_race.py", "The race", "🏁"),
-    ("pages/3_Inside_the_hand.py", "Inside the hand", "🔬"),
-    ("pages/4_Map_of_settings.py", "Map of settings", "🗺️"),
-    ("pages/5_Lessons.py", "Lessons", "🎓"),
+    ("app.py", "The vault", ":material/lock:"),
+    ("pages/1_Crack_the_safe.py", "Crack the safe", ":material/my_location:"),
+    ("pages/2_The_race.py", "The race", ":material/sports_score:"),
+    ("pages/3_Inside_the_hand.py", "Inside the hand", ":material/biotech:"),
+    ("pages/4_Map_of_settings.py", "Map of settings", ":material/grid_on:"),
+    ("pages/5_Lessons.py", "Lessons", ":material/school:"),
 ]
 
 

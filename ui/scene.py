@@ -111,7 +111,7 @@ def landscape_picker(container=st) -> tuple[str, str, tuple]:
     """Landscape select (with "your own formula"); returns (key, expression, bounds)."""
     key = container.selectbox(
         "Vault (loss landscape)", [*landscapes.LANDSCAPES, CUSTOM], key="landscape",
-        format_func=lambda k: "✏️ Your own formula…" if k == CUSTOM else landscapes.LANDSCAPES[k].title,
+        format_func=lambda k: "Your own formula…" if k == CUSTOM else landscapes.LANDSCAPES[k].title,
         on_change=_new_vault,
         help="The surface the hand explores. Each vault teaches something different; pick 'Your own formula' "
              "to type one in.")
@@ -268,7 +268,7 @@ def scene_controls(page: str, *, default_landscape: str = "rosenbrock", default_
     key, expression, bounds = landscape_picker(sidebar)
     surface = runs.surface_or_error(key, expression, bounds)
     if isinstance(surface, str):
-        sidebar.error(surface, icon="✋")
+        sidebar.error(surface, icon=":material/front_hand:")
     sidebar.header("The hand")
     optimizer = sidebar.selectbox("Optimizer", list(optim.OPTIMIZERS), key="optimizer",
                                   format_func=lambda k: optim.OPTIMIZERS[k].title,
@@ -279,7 +279,7 @@ def scene_controls(page: str, *, default_landscape: str = "rosenbrock", default_
     extras = run_controls(sidebar)
     start = None if isinstance(surface, str) else start_sliders(surface, sidebar)
     for problem in st.session_state.pop("_start_problems", []):
-        st.warning(f"Ignored {problem}; using the vault's own start instead.", icon="⚠️")
+        st.warning(f"Ignored {problem}; using the vault's own start instead.", icon=":material/warning:")
     shown = vault if key == CUSTOM else vault[:1]
     url_state.publish(page, [*shown, *hand, *run])
     if start is None:

@@ -20,7 +20,7 @@ import optim
 import viz
 from landscapes.classic import QUADRATIC_CURVATURE
 from viz.scales import format_loss
-from viz.style import INK, NEUTRAL, sizes
+from viz.style import INK, SPUN_OFF, sizes
 
 CRACK_PAGE = "pages/1_Crack_the_safe.py"
 # The name Crack the safe registers its settings under in url_state: a jump from here clears that page's
@@ -429,7 +429,7 @@ def heatmap_figure(grid: Grid, outcome: GridOutcome, metric: str, presenter: boo
                                  colorscale=[[0, NOT_CRACKED_COLOR], [1, NOT_CRACKED_COLOR]], showscale=False,
                                  hoverinfo="skip", name="not cracked"))
     s = sizes(presenter)
-    legend = [("spun off", NEUTRAL, outcome.spun_off.any())]
+    legend = [("spun off", SPUN_OFF, outcome.spun_off.any())]
     if metric == "steps_to_crack":
         legend.append((f"not cracked in {grid.steps} steps", NOT_CRACKED_COLOR, outcome.not_cracked.any()))
     if metric == "diverged":
@@ -502,7 +502,7 @@ def heatmap_sentence(grid: Grid, outcome: GridOutcome, metric: str) -> str:
         parts.append(f"{reading}, at learning rate "
                      f"{grid.lrs[j]:.3g} and {axis.symbol} {grid.betas[i]:.3g}.")
     if spun:
-        parts.append(f"{spun:,} of {total:,} settings spun off (grey).")
+        parts.append(f"{spun:,} of {total:,} settings spun off (pale red).")
     else:
         parts.append("None spun off.")
     agreement = theory_agreement(grid, outcome)
@@ -621,7 +621,7 @@ f = ½(a·x² + b·y²), and one step of plain descent multiplies a dial's dista
 off. A kept swing changes the count: heavy-ball momentum stays stable up to lr = 2(1 + μ)/L, almost twice as
 far at μ = 0.9; Nesterov looks ahead and brakes, 2(1 + μ)/((1 + 2μ)L); weight decay λ adds to every
 curvature, 2/(L + λ). The runs on the map are computed, not drawn from the formula: where the squares turn
-grey right at the line, the theory is confirmed.
+pale red right at the line, the theory is confirmed.
 
 **No line for the adaptive hands.** AdaGrad, RMSprop, Adam and AdamW divide each click by how loud the
 clicks have been, so their step stops growing with the slope and no single curvature sets a limit.

@@ -113,7 +113,7 @@ def show_problems(page: str) -> None:
     problems = st.session_state.pop(f"_url_problems_{page}", None)
     if problems:
         st.warning("Some settings in the link were ignored, and defaults used instead:\n\n"
-                   + "\n".join(f"- {p}" for p in problems), icon="⚠️")
+                   + "\n".join(f"- {p}" for p in problems), icon=":material/warning:")
 
 
 def publish(page: str, settings: Sequence[Setting]) -> None:

@@ -51,12 +51,14 @@ def start_from_click() -> None:
 
 
 def downloads(scene, trajectory) -> None:
+    """The run as a table (CSV) and as an animation that plays offline (HTML); both built only on click."""
     columns = st.columns(2)
     name = f"safecracker-{scene.optimizer}-{scene.landscape}"
-    columns[0].download_button("⬇️ Trajectory (CSV)", lambda: trajectory.to_frame().to_csv(index=False),
-                               file_name=f"{name}.csv", mime="text/csv", width="stretch",
-                               on_click="ignore", help="Every step: dials, loss, click, memory and turn.")
-    columns[1].download_button("⬇️ Animation (HTML, plays offline)",
-                               lambda: figures.standalone_html(figures.crack(scene)),
-                               file_name=f"{name}.html", mime="text/html", width="stretch",
-                               on_click="ignore", help="The animated map as one file you can open without internet.")
+    columns[0].download_button(
+        "Trajectory (CSV)", data=lambda: trajectory.to_frame().to_csv(index=False), file_name=f"{name}.csv",
+        mime="text/csv", icon=":material/download:", width="stretch", on_click="ignore",
+        help="Every step: dials, loss, click, memory and turn.")
+    columns[1].download_button(
+        "Animation (HTML, plays offline)", data=lambda: figures.standalone_html(figures.crack(scene)),
+        file_name=f"{name}.html", mime="text/html", icon=":material/download:", width="stretch",
+        on_click="ignore", help="The animated map as one file you can open without internet.")

@@ -18,6 +18,7 @@ from viz.style import (
     INK,
     NEUTRAL,
     OKABE_ITO,
+    SPUN_OFF,
     axis_style,
     base_layout,
     sizes,
@@ -135,7 +136,7 @@ def _log_positions(values: np.ndarray) -> tuple[np.ndarray, list[float], list[st
 def settings_heatmap(lrs, betas, values, *, metric_label: str, log_x: bool = True, stability=None,
                      presenter: bool = False, log_color: bool = False) -> go.Figure:
     """A metric over learning rate (x) × β (y): `values[i, j]` belongs to betas[i] and lrs[j]. NaN cells
-    (the run spun off) are grey. Each cell's customdata is (lr, β, value), ready for a click handler.
+    (the run spun off) are pale vermillion. Each cell's customdata is (lr, β, value), ready for a click handler.
     `stability=(betas, lr_max)` overlays a theoretical stability limit as a dashed line."""
     lrs = np.asarray(lrs, dtype=np.float64)
     betas = np.asarray(betas, dtype=np.float64)
@@ -167,7 +168,7 @@ def settings_heatmap(lrs, betas, values, *, metric_label: str, log_x: bool = Tru
     missing = np.where(np.isnan(values), 1.0, np.nan)
     fig = go.Figure([
         go.Heatmap(x=f32(xpos), y=f32(betas), z=f32(missing), customdata=customdata, showscale=False,
-                   colorscale=[[0, NEUTRAL], [1, NEUTRAL]], name="spun off",
+                   colorscale=[[0, SPUN_OFF], [1, SPUN_OFF]], name="spun off",
                    hovertemplate="lr %{customdata[0]:.3g}<br>β %{customdata[1]:.3g}<br>spun off<extra></extra>"),
         go.Heatmap(x=f32(xpos), y=f32(betas), z=f32(z), customdata=customdata, colorscale="Cividis",
                    colorbar=colorbar, name=metric_label, hovertemplate=hover),

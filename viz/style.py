@@ -23,6 +23,8 @@ COMBINATION_COLOR = OKABE_ITO["yellow"]
 INK = "#1a1a1a"
 # Grey for "no answer" (diverged starts, missing data): neutral on light and dark backgrounds.
 NEUTRAL = "#9a9a9a"
+# Cells whose run spun off, on heatmaps: a pale vermillion that no step of the Cividis scale comes near.
+SPUN_OFF = "#f3b49a"
 GRID = "rgba(128, 128, 128, 0.25)"
 # A near-white card behind plot areas whose marks must read on both themes (the black SGD line would
 # vanish on a dark page): the map is light already, so light cards keep one look on either theme.

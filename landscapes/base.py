@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -47,7 +48,7 @@ class Landscape:
         import landscapes
 
         if self.formula is not None:
-            return landscapes.from_expression, (self.formula, self.bounds)
+            return _typed_landscape, (self.formula, self.bounds)
         if landscapes.LANDSCAPES.get(self.key) is self:
             return landscapes.get, (self.key,)
         raise TypeError(f"landscape {self.key!r} is neither built in nor typed, so it cannot be pickled")
@@ -92,6 +93,14 @@ class Landscape:
         dist = np.linalg.norm(points[..., None, :] - minima, axis=-1)
         dist = np.where(np.isnan(dist), np.inf, dist)
         return dist.argmin(axis=-1), dist.min(axis=-1)
+
+
+@lru_cache(maxsize=64)
+def _typed_landscape(formula: str, bounds: Bounds) -> Landscape:
+    """A typed surface rebuilt once per formula and bounds: unpickling happens on every cached rerun."""
+    import landscapes
+
+    return landscapes.from_expression(formula, bounds)
 
 
 def _check_last_axis(points: np.ndarray) -> None:

@@ -7,14 +7,28 @@ the figure's JSON. Nothing mutates a cached figure; st.plotly_chart copies it be
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
 import viz
 from ui import runs
 
 
-def _surface(landscape, expression, bounds):
-    return runs.surface(landscape, expression, bounds)
+class _Frozen(go.Figure):
+    """A figure whose dict is taken once. st.plotly_chart calls `to_dict()` on every rerun, a deep copy
+    that costs ~60 ms for an animated race; a cached figure never changes, so one copy can be shared."""
+
+    def to_dict(self):
+        return self._frozen_dict
+
+
+def frozen(figure: go.Figure) -> go.Figure:
+    """`figure`, made cheap to send again and again, for a cache. Never change it afterwards: the change
+    would not show. (Re-classing in place: building a new figure would re-validate every property.)"""
+    snapshot = go.Figure.to_dict(figure)
+    figure.__class__ = _Frozen
+    figure._frozen_dict = snapshot
+    return figure
 
 
 def _trajectory(landscape, expression, bounds, optimizer, hyperparameters, steps, start, noise, seed, schedule):
@@ -26,8 +40,8 @@ def _trajectory(landscape, expression, bounds, optimizer, hyperparameters, steps
 def _crack(scene_key: tuple, presenter: bool):
     trajectory = _trajectory(*scene_key)
     surface = trajectory.landscape
-    return viz.crack_figure(surface, [viz.path_view(trajectory, label=viz.label_for(trajectory.optimizer))],
-                            presenter=presenter)
+    return frozen(viz.crack_figure(surface, [viz.path_view(trajectory, label=viz.label_for(trajectory.optimizer))],
+                                   presenter=presenter))
 
 
 def crack(scene, presenter: bool = False):
@@ -38,7 +52,7 @@ def crack(scene, presenter: bool = False):
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _surface_3d(scene_key: tuple, presenter: bool):
     trajectory = _trajectory(*scene_key)
-    return viz.surface_figure(trajectory.landscape, [viz.path_view(trajectory)], presenter=presenter)
+    return frozen(viz.surface_figure(trajectory.landscape, [viz.path_view(trajectory)], presenter=presenter))
 
 
 def surface_3d(scene, presenter: bool = False):
@@ -55,4 +69,4 @@ def demo(landscape: str, start: tuple, steps: int, lr: float, presenter: bool = 
     """The home page's single dial-turning animation: plain SGD on one vault."""
     trajectory = runs.trajectory("sgd", landscape, "", (), start, steps, (("lr", lr),))
     path = viz.path_view(trajectory, label=f"SGD, learning rate {lr:g}")
-    return viz.crack_figure(trajectory.landscape, [path], presenter=presenter, show_loss=True), path
+    return frozen(viz.crack_figure(trajectory.landscape, [path], presenter=presenter, show_loss=True)), path

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import landscapes
 import optim
+from tests.apptest_helpers import ROOT
 from ui import lessons
 
 PAGE = "pages/5_Lessons.py"
@@ -19,7 +20,7 @@ SLUGS = list(lessons.LESSONS)
 
 
 def open_lessons(**query) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for key, value in query.items():
         at.query_params[key] = str(value)
     at.switch_page(PAGE)

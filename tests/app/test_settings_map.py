@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import landscapes
 import optim
+from tests.apptest_helpers import ROOT
 from ui import settings_map as sm
 
 PAGE = "pages/4_Map_of_settings.py"
@@ -20,7 +21,7 @@ MAX_PAYLOAD = 1_500_000
 
 
 def open_map(**query) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for key, value in query.items():
         at.query_params[key] = str(value)
     at.switch_page(PAGE)
@@ -107,7 +108,7 @@ def test_reversed_or_equal_grid_ends_are_put_right():
 
 
 def test_replay_button_opens_crack_the_safe_with_the_cell_even_on_a_return_visit():
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.switch_page("pages/1_Crack_the_safe.py").run()  # Crack the safe has read its (empty) address already
     at.query_params.clear()  # as the browser's page navigation does
     at.switch_page(PAGE).run()

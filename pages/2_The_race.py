@@ -1,0 +1,70 @@
+"""The race: two to seven hands on the same vault from the same start, each at its best, on one timeline."""
+
+import streamlit as st
+
+import viz
+from ui import page, race, widgets
+
+presenter = page.frame("The race")
+current = race.controls()
+
+st.title("🏁 The race")
+st.markdown("Same vault, same start, several hands, each at its own best learning rate. Who cracks the safe "
+            "first, who crawls, who spins off?")
+if current.refusal:
+    st.info("Fix the formula in the sidebar to see your vault.")
+    st.stop()
+if len(current.racers) < race.MIN_RACERS:
+    st.warning(f"A race needs at least {race.MIN_RACERS} hands: pick one more under **The hands** in the sidebar.",
+               icon="🏁")
+    st.stop()
+
+run_keys = current.run_keys()
+paths = race.paths(run_keys)
+start = current.start
+st.markdown(f"**{current.surface.title}** · {len(paths)} hands · {current.steps} steps from "
+            f"({start[0]:.3g}, {start[1]:.3g})")
+spun = any(p.diverged_at is not None for p in paths)
+widgets.summary(viz.race_summary(paths), spun_off=spun)
+
+together, side_by_side = st.tabs(list(race.VIEWS), key="view", on_change="rerun")
+if together.open is not False:
+    with together:
+        st.plotly_chart(race.race_figure(run_keys, presenter), width="stretch", key="race_map",
+                        config={"displaylogo": False})
+        st.caption("Press ▶ Play to run the race; drag the step slider to scrub. Every hand moves on the same "
+                   "clock, so whoever is ahead at a step is ahead in the race.")
+if side_by_side.open:
+    with side_by_side:
+        st.plotly_chart(race.side_by_side_figure(run_keys, presenter), width="stretch", key="race_panels",
+                        config={"displaylogo": False})
+        st.caption("One map per hand, same vault and same axes: compare the shapes of the paths.")
+
+st.subheader("Leaderboard")
+table = race.leaderboard(paths, [h.hyperparameters["lr"] for h in current.hands], [h.tuned for h in current.hands])
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "place": st.column_config.TextColumn("place", width="small"),
+    "lr": st.column_config.NumberColumn("lr", format="%.4g", help="The learning rate this hand raced with."),
+    "lr from": st.column_config.TextColumn(help="Tuned: the best rung of the ladder for this race. Yours: set by "
+                                                "hand in the sidebar."),
+    "steps to crack": st.column_config.TextColumn(help="The first step within reach of the combination."),
+    "final loss": st.column_config.NumberColumn(format="%.3e", help="Loss at the last step (for a hand that spun "
+                                                                    "off: its last loss on the map)."),
+    "spun off at": st.column_config.TextColumn(help="The step the hand left the map."),
+})
+st.caption("Ranked: cracked (soonest first), then still turning (lowest loss first), then spun off (longest "
+           "survivor first). A tuned lr is the rung of the ladder (1, 2, 3, 5, 7 per decade) that reaches the "
+           "combination soonest and stays there, tried in one batch under this race's conditions.")
+
+st.subheader("Loss, step by step")
+words, curves = st.columns([1, 2], gap="large")
+with words:
+    widgets.summary(race.loss_summary(paths), spun_off=spun)
+    st.caption("The gap to the lowest loss on a log scale: a straight line down means steady progress, a "
+               "flat stretch a hand that has stalled, a jagged one a hand overshooting back and forth. ○ marks "
+               "the crack, ✕ a spin-off.")
+with curves:
+    st.plotly_chart(race.loss_chart(run_keys, presenter), width="stretch", key="race_loss",
+                    config={"displaylogo": False})
+
+page.links()

@@ -1,0 +1,44 @@
+"""Inside the hand: open one step of a run and see every number the optimizer used to make its turn."""
+
+import streamlit as st
+
+import viz
+from ui import inside, page, scene, widgets
+
+PAGE = "inside"
+
+presenter = page.frame("Inside the hand")
+# Read before the scene's controls: they rewrite the address bar without `step`.
+inside.restore_step()
+current = scene.scene_controls(PAGE, default_landscape="himmelblau")
+
+st.title("🔬 Inside the hand")
+st.markdown("Slow the hand down to a single turn. What did it hear, what does it remember, how far does it "
+            "reach on each dial, and why does it turn the way it does?")
+if current is None:
+    st.info("Fix the formula in the sidebar to see your vault.")
+    st.stop()
+
+trajectory = current.trajectory()
+path = viz.path_view(trajectory, label=current.spec.title)
+widgets.scene_caption(current)
+widgets.summary(viz.path_summary(path), spun_off=path.diverged_at is not None)
+
+inside.step_view(current, presenter)
+
+with st.expander(f"The whole rule of {current.spec.title}"):
+    st.markdown(current.spec.description)
+    st.latex(current.spec.latex)
+    st.caption(f"In PyTorch: `torch.optim.{current.spec.torch_class}`.")
+
+st.subheader("Every step")
+st.caption("Row t: the dials at point t, the loss there, the click heard (grad), the learning rate used, the "
+           "memory right after hearing it, and the turn then made (update = point t+1 − point t). The last row "
+           "has no turn; after a spin-off the rows are empty.")
+frame = inside.table(current.key())
+st.dataframe(frame, height=320, hide_index=True, width="stretch")
+st.download_button("⬇️ All steps (CSV)", lambda: frame.to_csv(index=False),
+                   file_name=f"safecracker-{current.optimizer}-{current.landscape}-steps.csv", mime="text/csv",
+                   on_click="ignore", key="download_steps",
+                   help="Every step as a table you can open in a spreadsheet: dials, loss, click, memory, turn.")
+page.links()

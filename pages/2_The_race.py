@@ -8,7 +8,7 @@ from ui import page, race, widgets
 presenter = page.frame("The race")
 current = race.controls()
 
-st.title("🏁 The race")
+st.title("The race")
 st.markdown("Same vault, same start, several hands, each at its own best learning rate. Who cracks the safe "
             "first, who crawls, who spins off?")
 if current.refusal:
@@ -16,7 +16,7 @@ if current.refusal:
     st.stop()
 if len(current.racers) < race.MIN_RACERS:
     st.warning(f"A race needs at least {race.MIN_RACERS} hands: pick one more under **The hands** in the sidebar.",
-               icon="🏁")
+               icon=":material/sports_score:")
     st.stop()
 
 run_keys = current.run_keys()

@@ -12,7 +12,7 @@ presenter = page.frame("Inside the hand")
 inside.restore_step()
 current = scene.scene_controls(PAGE, default_landscape="himmelblau")
 
-st.title("🔬 Inside the hand")
+st.title("Inside the hand")
 st.markdown("Slow the hand down to a single turn. What did it hear, what does it remember, how far does it "
             "reach on each dial, and why does it turn the way it does?")
 if current is None:
@@ -37,7 +37,7 @@ st.caption("Row t: the dials at point t, the loss there, the click heard (grad),
            "has no turn; after a spin-off the rows are empty.")
 frame = inside.table(current.key())
 st.dataframe(frame, height=320, hide_index=True, width="stretch")
-st.download_button("⬇️ All steps (CSV)", lambda: frame.to_csv(index=False),
+st.download_button("All steps (CSV)", lambda: frame.to_csv(index=False), icon=":material/download:",
                    file_name=f"safecracker-{current.optimizer}-{current.landscape}-steps.csv", mime="text/csv",
                    on_click="ignore", key="download_steps",
                    help="Every step as a table you can open in a spreadsheet: dials, loss, click, memory, turn.")

@@ -512,7 +512,7 @@ def restore_step() -> None:
     except ValueError as reason:
         st.session_state[STEP_SETTING.key] = DEFAULT_STEP
         st.warning(f"Ignored `step={raw[-1][:40]}` in the link ({reason}); opening step {DEFAULT_STEP} instead.",
-                   icon="⚠️")
+                   icon=":material/warning:")
 
 
 def _nudge(delta: int, last: int) -> None:
@@ -546,7 +546,7 @@ def step_view(scene, presenter: bool) -> None:
     last = last_step(frame)
     if last == 0:
         st.warning("The hand could not even hear a click at its start (the loss is not defined there), so "
-                   "there is no step to open. Move the start.", icon="✋")
+                   "there is no step to open. Move the start.", icon=":material/front_hand:")
         return
     st.session_state.step = int(min(max(int(st.session_state.get("step", DEFAULT_STEP)), 1), last))
     pick, back, forward = st.columns([10, 1, 1], vertical_alignment="bottom")

@@ -216,14 +216,14 @@ def controls() -> RaceScene:
     surface = runs.surface_or_error(landscape, expression, bounds)
     refusal = surface if isinstance(surface, str) else None
     if refusal:
-        sidebar.error(refusal, icon="✋")
+        sidebar.error(refusal, icon=":material/front_hand:")
     # The hands come second on screen but are built last: their tuning needs the run's start and steps.
     hands_box = sidebar.container()
     sidebar.header("The run")
     extras = scene.run_controls(sidebar)
     start = None if refusal else scene.start_sliders(surface, sidebar)
     for problem in st.session_state.pop("_start_problems", []):
-        st.warning(f"Ignored {problem}; using the vault's own start instead.", icon="⚠️")
+        st.warning(f"Ignored {problem}; using the vault's own start instead.", icon=":material/warning:")
 
     hands_box.header("The hands")
     racers = hands_box.multiselect(

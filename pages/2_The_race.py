@@ -22,8 +22,8 @@ if len(current.racers) < race.MIN_RACERS:
 run_keys = current.run_keys()
 paths = race.paths(run_keys)
 start = current.start
-st.markdown(f"**{current.surface.title}** · {len(paths)} hands · {current.steps} steps from "
-            f"({start[0]:.3g}, {start[1]:.3g})")
+widgets.vault_caption(current.surface, f"{len(paths)} hands · {current.steps} steps from "
+                                       f"({start[0]:.3g}, {start[1]:.3g})")
 spun = any(p.diverged_at is not None for p in paths)
 widgets.summary(viz.race_summary(paths), spun_off=spun)
 

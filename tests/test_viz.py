@@ -357,7 +357,7 @@ def test_isolines_of_a_bowl_are_circles():
 
 def test_loss_axis_is_log_of_the_gap_and_nan_safe():
     axis = loss_axis([np.array([3.5, 3.01, np.nan])], min_value=3.0)
-    assert axis.log and "loss − 3" in axis.title
+    assert axis.log and "loss above the minimum (3)" in axis.title
     y = axis.y([3.5, 3.0, np.nan])
     assert y[0] == pytest.approx(0.5) and y[1] > 0 and np.isnan(y[2])
     assert not loss_axis([np.array([-1.0, 2.0])]).log

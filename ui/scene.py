@@ -129,13 +129,6 @@ def expression_box(container=st) -> tuple[str, tuple]:
         for label, formula in landscapes.expression.EXAMPLES:
             st.button(f"{label}: `{formula}`", key=f"example_{label}", on_click=_set_expression,
                       args=(formula,), width="stretch")
-    try:
-        formula = runs.parsed_formula(st.session_state.expression)
-    except landscapes.ExpressionError:
-        pass  # the refusal is shown once, by the caller, beside the box
-    else:
-        container.latex(rf"f(x, y) = {formula.latex}")
-        container.latex(rf"\nabla f = \left( {formula.grad_latex[0]},\; {formula.grad_latex[1]} \right)")
     x_cols = container.columns(2)
     x_cols[0].number_input("x from", key="x_min", step=0.5, on_change=_reset_start)
     x_cols[1].number_input("x to", key="x_max", step=0.5, on_change=_reset_start)

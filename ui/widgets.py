@@ -7,16 +7,34 @@ import html
 import numpy as np
 import streamlit as st
 
-from ui import figures
+from ui import figures, runs
 from viz.scales import format_loss
+
+MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>^~$")
+
+
+def plain(text: str) -> str:
+    """`text` shown as written in Markdown: a typed formula's * and ^ are not emphasis."""
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in text)
+
+
+def vault_caption(surface, details: str) -> None:
+    """The vault's name and story; for a typed formula, the formula and its exact gradient in LaTeX."""
+    estimate = " (its minimum is estimated on a grid)" if surface.minimum_is_estimate else ""
+    st.markdown(f"**{plain(surface.title)}**{estimate} · {details}")
+    if surface.formula is None:
+        st.caption(surface.description)
+        return
+    parsed = runs.parsed_formula(surface.formula)
+    columns = st.columns(2)
+    columns[0].latex(rf"f(x, y) = {parsed.latex}")
+    columns[1].latex(rf"\nabla f = \left( {parsed.grad_latex[0]},\; {parsed.grad_latex[1]} \right)")
+    st.caption(plain(surface.description))
 
 
 def scene_caption(scene) -> None:
-    surface = scene.surface
-    estimate = " (its minimum is estimated on a grid)" if surface.minimum_is_estimate else ""
-    st.markdown(f"**{surface.title}**{estimate} · {scene.spec.title} · {scene.steps} steps from "
-                f"({scene.start[0]:.3g}, {scene.start[1]:.3g})")
-    st.caption(surface.description)
+    vault_caption(scene.surface, f"{scene.spec.title} · {scene.steps} steps from "
+                                 f"({scene.start[0]:.3g}, {scene.start[1]:.3g})")
 
 
 def outcome_metrics(trajectory, path) -> None:

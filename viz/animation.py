@@ -367,8 +367,9 @@ def _layout(landscape, geo: _Geometry, loss_ax: LossAxis | None, tracks, steps, 
         y_range = loss_ax.range([loss_ax.y(t.path.loss) for t in tracks])
         layout["xaxis2"] = axis_style(presenter, domain=[lx0, lx1], anchor="y2", range=[0, max(int(steps[-1]), 1)],
                                       title={"text": "step"})
+        # Ticks and title on the right: on the left they would collide with the map's colour bar.
         layout["yaxis2"] = axis_style(presenter, domain=[ly0, ly1], anchor="x2", title={"text": loss_ax.name},
-                                      **log_ticks(loss_ax, y_range))
+                                      side="right", **log_ticks(loss_ax, y_range))
     for i, ((dx0, dx1), (dy0, dy1)) in enumerate(geo.dials):
         xa, ya = f"xaxis{i + 3}", f"yaxis{i + 3}"
         hidden = {"visible": False, "fixedrange": True, "constrain": "domain"}

@@ -72,7 +72,7 @@ class LossColour:
         stride = max(1, math.ceil(len(decades) / 7))
         ticks = decades[::stride]
         text = [format_loss(self.floor + 10.0 ** k) for k in ticks]
-        note = "log scale" if self.floor == 0 else f"log scale of loss − {format_loss(self.floor)}"
+        note = "log scale" if self.floor == 0 else f"log scale of the loss above {format_loss(self.floor)}"
         return {"title": {"text": f"{title}<br><sub>{note}</sub>"}, "tickvals": ticks, "ticktext": text}
 
 
@@ -101,7 +101,7 @@ class LossAxis:
 
     log: bool
     offset: float
-    name: str  # what is plotted: "loss", or "loss − 3" for the gap above a known minimum
+    name: str  # what is plotted: "loss", or "loss above the minimum (3)" for the gap above a known minimum
 
     @property
     def title(self) -> str:
@@ -139,7 +139,7 @@ def loss_axis(losses: list[np.ndarray], min_value: float | None = None) -> LossA
     """Log y axis for loss curves. With a known `min_value` it plots loss - min_value (the gap to the
     combination); without one it plots the raw loss when it is positive, and falls back to linear."""
     if min_value is not None:
-        name = "loss" if min_value == 0 else f"loss − {format_loss(min_value)}"
+        name = "loss" if min_value == 0 else f"loss above the minimum ({format_loss(min_value)})"
         return LossAxis(True, float(min_value), name)
     finite = np.concatenate([np.asarray(v, dtype=np.float64).ravel() for v in losses]) if losses else []
     finite = np.asarray(finite)[np.isfinite(finite)]

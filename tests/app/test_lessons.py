@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import landscapes
 import optim
-from tests.apptest_helpers import ROOT
+from tests.apptest_helpers import open_page
 from ui import lessons
 
 PAGE = "pages/5_Lessons.py"
@@ -20,11 +20,7 @@ SLUGS = list(lessons.LESSONS)
 
 
 def open_lessons(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = str(value)
-    at.switch_page(PAGE)
-    return at.run()
+    return open_page(PAGE, {key: str(value) for key, value in query.items()})
 
 
 def markdown_text(at: AppTest) -> str:

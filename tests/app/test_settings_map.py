@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import landscapes
 import optim
-from tests.apptest_helpers import ROOT
+from tests.apptest_helpers import ROOT, open_page
 from ui import settings_map as sm
 
 PAGE = "pages/4_Map_of_settings.py"
@@ -21,11 +21,7 @@ MAX_PAYLOAD = 1_500_000
 
 
 def open_map(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = str(value)
-    at.switch_page(PAGE)
-    return at.run()
+    return open_page(PAGE, {key: str(value) for key, value in query.items()})
 
 
 def summaries(at: AppTest) -> list[str]:

@@ -270,6 +270,19 @@ def test_abs_gradient_is_sign_and_lambdifies_to_numpy():
                                [[-1.0, -2.0], [0.0, 0.5]])
 
 
+def test_long_gradients_are_not_printed_and_very_long_ones_are_refused():
+    medium = "*".join(f"sin(x+{i}*y)" for i in range(1, 13))
+    parsed = parse_expression(medium)
+    assert parsed.grad_latex == (expression.TOO_LONG_TO_SHOW, expression.TOO_LONG_TO_SHOW)
+    assert np.isfinite(from_expression(medium).grad(_points(5))).all()
+    huge = "*".join(f"sin(x+{i})" for i in range(1, 32))
+    assert len(huge) <= expression.MAX_LENGTH
+    started = time.perf_counter()
+    with pytest.raises(ExpressionError, match="gradient of this formula is too long"):
+        parse_expression(huge)
+    assert time.perf_counter() - started < 1.0
+
+
 def test_examples_are_nice_surfaces():
     assert 5 <= len(EXAMPLES) <= 6
     for label, formula in EXAMPLES:
@@ -559,6 +572,7 @@ def test_the_module_has_no_dynamic_code_paths():
     ("x^y^x^2", 6, ["too many powers", "column 6"]),
     ("x^2 + 2^99", 9, ["exponent", "column 9", "at most 10"]),
     ("x^2 + y/0", 8, ["division by zero", "column 8"]),
+    ("((x^10)^10)^10", 12, ["powers", "grow too large", "at most 100"]),
     ("x + log(0)", 5, ["log", "column 5", "above 0"]),
     ("x^2 + (-8)^(1/3)", 11, ["negative number", "column 11"]),
     ("x; y", 2, ["';'", "column 2", "single formula"]),

@@ -4,7 +4,7 @@
     landscapes.from_expression("sin(x)*cos(y)")  # a surface the learner types in
 """
 
-from landscapes.base import Bounds, Landscape, Point
+from landscapes.base import Bounds, Landscape, Point, typed_landscape
 from landscapes.classic import CLASSIC_LANDSCAPES
 from landscapes.expression import ExpressionError, from_expression
 from landscapes.regression import linear_regression
@@ -24,4 +24,4 @@ def get(landscape: str | Landscape) -> Landscape:
 
 
 __all__ = ["LANDSCAPES", "Bounds", "ExpressionError", "Landscape", "Point", "from_expression", "get",
-           "linear_regression"]
+           "linear_regression", "typed_landscape"]

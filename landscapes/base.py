@@ -48,7 +48,7 @@ class Landscape:
         import landscapes
 
         if self.formula is not None:
-            return _typed_landscape, (self.formula, self.bounds)
+            return typed_landscape, (self.formula, self.bounds)
         if landscapes.LANDSCAPES.get(self.key) is self:
             return landscapes.get, (self.key,)
         raise TypeError(f"landscape {self.key!r} is neither built in nor typed, so it cannot be pickled")
@@ -96,8 +96,9 @@ class Landscape:
 
 
 @lru_cache(maxsize=64)
-def _typed_landscape(formula: str, bounds: Bounds) -> Landscape:
-    """A typed surface rebuilt once per formula and bounds: unpickling happens on every cached rerun."""
+def typed_landscape(formula: str, bounds: Bounds) -> Landscape:
+    """`from_expression(formula, bounds)`, built once per formula and bounds (hashable tuples) and shared:
+    the app asks for the same typed surface on every rerun, and unpickles it from its caches too."""
     import landscapes
 
     return landscapes.from_expression(formula, bounds)

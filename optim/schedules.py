@@ -26,7 +26,7 @@ def step_decay(step_size: int | None = None, gamma: float = 0.5) -> ScheduleFn:
     _check_factor("gamma", gamma)
 
     def multiplier(k, total):
-        size = step_size or max(1, total // 3)
+        size = step_size or max(1, -(-total // 3))  # ceil: exactly two halvings, at each third
         return gamma ** np.floor_divide(k, size).astype(np.float64)
 
     return multiplier

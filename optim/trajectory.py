@@ -14,6 +14,15 @@ from landscapes import Landscape
 DEFAULT_CRACK_FRACTION = 0.01
 
 
+def stays_from(inside: np.ndarray) -> np.ndarray:
+    """For a (..., steps+1) bool array, the step from which every entry to the end is True; -1 where the
+    last one is False."""
+    inside = np.asarray(inside, dtype=bool)
+    # Length of the final run of True values, counted back from the end.
+    tail = np.where(inside.all(axis=-1), inside.shape[-1], np.argmin(inside[..., ::-1], axis=-1))
+    return np.where(inside[..., -1], inside.shape[-1] - tail, -1)
+
+
 @dataclass(frozen=True, eq=False)
 class Trajectory:
     """What `optim.simulate` returns.
@@ -78,6 +87,18 @@ class Trajectory:
         tol = self.default_tolerance() if tol is None else float(tol)
         inside = self.distance_to_minimum() <= tol
         first = np.where(inside.any(axis=-1), inside.argmax(axis=-1), -1)
+        if self.is_batch:
+            return first
+        return None if first < 0 else int(first)
+
+    def settled_at(self, tol: float | None = None):
+        """The step from which the run stays within `tol` of a global minimum to the end: the safe is not
+        only clicked open but stays open. None if it is not there at the end (a batch: -1 per run).
+
+        A path can pass the combination and swing away: then `cracked_at` is a step and this is None.
+        """
+        tol = self.default_tolerance() if tol is None else float(tol)
+        first = stays_from(self.distance_to_minimum() <= tol)
         if self.is_batch:
             return first
         return None if first < 0 else int(first)

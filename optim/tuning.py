@@ -1,8 +1,9 @@
 """A learning rate that suits a vault, found by one batched run over a ladder of rates.
 
 This is how the app opens every vault with a hand that shows something, instead of one fixed teaching
-default that crawls on one surface and spins off on the next. It picks the calmest rate that still
-cracks the safe with a quarter of the steps to spare: a path worth watching, not a single leap.
+default that crawls on one surface and spins off on the next. A rung counts only if its run reaches the
+combination and stays there (`Trajectory.settled_at`): a path that flies past it and leaves has not
+cracked the safe, and one that spins off never wins.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from optim import registry
 from optim.simulate import simulate
 
 LADDER_MANTISSAS = (1, 2, 3, 5, 7)
+# "calm": the smallest rung that settles with a quarter of the steps to spare, a path worth watching;
+# "fast": the rung that settles soonest, each hand at its best (the race).
+PREFERENCES = ("calm", "fast")
 
 
 def lr_ladder(low: float, high: float) -> np.ndarray:
@@ -23,21 +27,39 @@ def lr_ladder(low: float, high: float) -> np.ndarray:
     return np.array([v for v in values if low <= v <= high])
 
 
-def suggest_lr(optimizer: str, landscape: str | Landscape, start=None, steps: int = 200, **hyperparameters) -> float:
-    """The smallest rung of the optimizer's lr ladder that cracks the safe within 3/4 of `steps`.
+def choose_rung(settled, final_loss, diverged_at, steps: int, prefer: str = "calm") -> int:
+    """Index of the rung to use, given each rung's settling step (-1: never), final loss and divergence.
 
-    Failing that, the rung that cracks it soonest; if none does, the one with the lowest final loss; if
-    every rung spins off, the smallest. Other hyperparameters stay at their defaults unless given.
+    Rungs that spin off never win. "calm" takes the smallest rung that settles within 3/4 of `steps`,
+    "fast" (and "calm" when none does) the one that settles soonest, the lower final loss breaking ties;
+    failing both, the lowest final loss; if every rung spins off, the smallest.
     """
+    if prefer not in PREFERENCES:
+        raise ValueError(f"prefer must be one of {', '.join(PREFERENCES)}, got {prefer!r}")
+    settled, final_loss, diverged_at = (np.asarray(a) for a in (settled, final_loss, diverged_at))
+    calm = diverged_at < 0
+    arrives = calm & (settled >= 0)
+    if prefer == "calm" and (arrives & (settled <= 0.75 * steps)).any():
+        return int(np.argmax(arrives & (settled <= 0.75 * steps)))
+    if arrives.any():
+        order = np.where(arrives, settled, np.iinfo(np.int64).max)
+        ties = np.flatnonzero(order == order.min())
+        return int(ties[np.argmin(np.nan_to_num(final_loss[ties], nan=np.inf))])
+    loss = np.where(calm & np.isfinite(final_loss), final_loss, np.inf)
+    return int(np.argmin(loss)) if np.isfinite(loss).any() else 0
+
+
+def suggest_lr(optimizer: str, landscape: str | Landscape, start=None, steps: int = 200, *, prefer: str = "calm",
+               **settings) -> float:
+    """The rung of the optimizer's lr ladder chosen by `choose_rung` from one batched run (two, if every
+    rung of the slider's range spins off); `settings` go to `simulate` (other hyperparameters, noise,
+    schedule)."""
     spec = registry.get(optimizer)
     h = spec.hyperparameter("lr")
-    ladder = lr_ladder(h.low, h.high)
-    tr = simulate(spec, landscape, start=start, steps=steps, lr=ladder, record_state=False, **hyperparameters)
-    cracked = tr.cracked_at()
-    in_time = (cracked >= 0) & (cracked <= 0.75 * steps)
-    if in_time.any():
-        return float(ladder[in_time.argmax()])
-    if (cracked >= 0).any():
-        return float(ladder[np.where(cracked >= 0, cracked, np.iinfo(np.int64).max).argmin()])
-    final = np.where(tr.diverged_at >= 0, np.inf, tr.final_loss)
-    return float(ladder[final.argmin()]) if np.isfinite(final).any() else float(ladder[0])
+    # On the steepest vaults (Goldstein-Price) even the slider's lowest rung spins off: look further down.
+    for low, high in ((h.low, h.high), (h.low * 1e-3, h.low)):
+        ladder = lr_ladder(low, high)
+        tr = simulate(spec, landscape, start=start, steps=steps, lr=ladder, record_state=False, **settings)
+        if (tr.diverged_at < 0).any():
+            break
+    return float(ladder[choose_rung(tr.settled_at(), tr.final_loss, tr.diverged_at, steps, prefer)])

@@ -277,10 +277,10 @@ def test_long_gradients_are_not_printed_and_very_long_ones_are_refused():
     assert np.isfinite(from_expression(medium).grad(_points(5))).all()
     huge = "*".join(f"sin(x+{i})" for i in range(1, 32))
     assert len(huge) <= expression.MAX_LENGTH
-    started = time.perf_counter()
+    started = time.thread_time()
     with pytest.raises(ExpressionError, match="gradient of this formula is too long"):
         parse_expression(huge)
-    assert time.perf_counter() - started < 1.0
+    assert time.thread_time() - started < 1.0
 
 
 def test_examples_are_nice_surfaces():
@@ -433,10 +433,10 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text", HOSTILE, ids=[repr(text)[:40] for text in HOSTILE])
 def test_hostile_text_is_refused_quickly(text):
-    started = time.perf_counter()
+    started = time.thread_time()
     with pytest.raises(ExpressionError) as error:
         from_expression(text)
-    elapsed = time.perf_counter() - started
+    elapsed = time.thread_time() - started
     assert elapsed < 1.0, f"{text[:40]!r} took {elapsed:.2f} s"
     assert isinstance(error.value, ValueError)
     column = error.value.column
@@ -451,13 +451,13 @@ def test_hostile_text_is_refused_quickly(text):
 ])
 def test_expensive_looking_but_valid_formulas_are_accepted_quickly(text):
     expression._parse_cached.cache_clear()
-    started = time.perf_counter()
+    started = time.thread_time()
     parse_expression(text)
     try:
         from_expression(text, bounds=((0.5, 2), (0.5, 2)))
     except ExpressionError as error:  # overflowing everywhere is fine to refuse, on time
         assert "no real values" in str(error)
-    assert time.perf_counter() - started < 1.0
+    assert time.thread_time() - started < 1.0
 
 
 @pytest.fixture
@@ -641,17 +641,23 @@ def _parse_or_refuse(text: str) -> None:
     assert landscape.f(points).dtype == np.float64
 
 
-@settings(max_examples=200, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
+# Hypothesis' deadline counts wall-clock time, which a loaded machine stretches: the one-second bound is
+# checked in this thread's CPU time instead.
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(alphabet=_ALPHABET, max_size=40), st.text(max_size=40)))
 def test_random_text_parses_or_is_refused(text):
+    started = time.thread_time()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _parse_or_refuse(text)
+    assert time.thread_time() - started < 1.0
 
 
-@settings(max_examples=200, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_FORMULAS)
 def test_random_formulas_parse_or_are_refused(text):
+    started = time.thread_time()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _parse_or_refuse(text)
+    assert time.thread_time() - started < 1.0

@@ -318,3 +318,20 @@ def test_suggested_lr_cracks_the_bowl_with_steps_to_spare(key):
     assert tr.diverged_at is None and tr.cracked_at() is not None and tr.cracked_at() <= 150
     slower = optim.simulate(key, "bowl", steps=200, lr=lr / 2)
     assert slower.cracked_at() is None or slower.cracked_at() > 150  # the calmest rung that makes it
+
+
+def test_a_path_that_passes_the_combination_and_leaves_has_not_settled():
+    tr = optim.simulate("nesterov", "goldstein_price", steps=60, lr=1e-4)
+    assert tr.cracked_at() is not None and tr.diverged_at is not None
+    assert tr.settled_at() is None
+    calm = optim.simulate("sgd", "bowl", steps=200, lr=0.1)
+    assert calm.settled_at() is not None and calm.settled_at() >= calm.cracked_at()
+
+
+@pytest.mark.parametrize("landscape", list(landscapes.LANDSCAPES))
+def test_a_suggested_lr_never_spins_off(landscape):
+    from optim.tuning import suggest_lr
+
+    for key in optim.OPTIMIZERS:
+        tr = optim.simulate(key, landscape, steps=200, lr=suggest_lr(key, landscape, steps=200))
+        assert tr.diverged_at is None, key

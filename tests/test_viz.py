@@ -129,15 +129,19 @@ def test_path_view_duck_types_a_trajectory_and_passes_the_tolerance_on():
         return 7
 
     points = np.zeros((11, 2))
+    def settled_at(tol=None):
+        return 9
+
     tr = SimpleNamespace(optimizer="rmsprop", points=points, loss=np.ones(11), diverged_at=None,
-                         cracked_at=cracked_at, steps=10)
+                         cracked_at=cracked_at, settled_at=settled_at, steps=10)
     view = viz.path_view(tr, tol=0.05)
     assert (view.label, view.key, view.cracked_at, view.diverged_at, view.steps) == ("RMSprop", "rmsprop", 7, None, 10)
+    assert view.settled_at == 9
     assert asked == [0.05]
     assert viz.path_view(tr, label="mine").label == "mine" and asked[-1] is None
     with pytest.raises(ValueError):
         viz.path_view(SimpleNamespace(optimizer="sgd", points=np.zeros((2, 3, 2)), loss=np.zeros((2, 3)),
-                                      diverged_at=None, cracked_at=cracked_at))
+                                      diverged_at=None, cracked_at=cracked_at, settled_at=settled_at))
 
 
 # --- the animated figure -----------------------------------------------------------------------------

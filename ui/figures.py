@@ -31,14 +31,9 @@ def frozen(figure: go.Figure) -> go.Figure:
     return figure
 
 
-def _trajectory(landscape, expression, bounds, optimizer, hyperparameters, steps, start, noise, seed, schedule):
-    return runs.trajectory(optimizer, landscape, expression, bounds, start, steps, hyperparameters, noise, seed,
-                           schedule)
-
-
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _crack(scene_key: tuple, presenter: bool):
-    trajectory = _trajectory(*scene_key)
+    trajectory = runs.scene_trajectory(scene_key)
     surface = trajectory.landscape
     return frozen(viz.crack_figure(surface, [viz.path_view(trajectory, label=viz.label_for(trajectory.optimizer))],
                                    presenter=presenter))
@@ -51,7 +46,7 @@ def crack(scene, presenter: bool = False):
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _surface_3d(scene_key: tuple, presenter: bool):
-    trajectory = _trajectory(*scene_key)
+    trajectory = runs.scene_trajectory(scene_key)
     return frozen(viz.surface_figure(trajectory.landscape, [viz.path_view(trajectory)], presenter=presenter))
 
 

@@ -423,20 +423,14 @@ ARROW_NAMES = {
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def table(scene_key: tuple) -> pd.DataFrame:
-    return _trajectory(scene_key).to_frame()
-
-
-def _trajectory(scene_key: tuple):
-    landscape, expression, bounds, optimizer, hyperparameters, steps, start, noise, seed, schedule = scene_key
-    return runs.trajectory(optimizer, landscape, expression, bounds, start, steps, hyperparameters, noise, seed,
-                           schedule)
+    return runs.scene_trajectory(scene_key).to_frame()
 
 
 # Lines hold their arithmetic as functions, which do not pickle: kept as they are, not copied.
 @st.cache_resource(max_entries=128, show_spinner=False)
 def step_lines(scene_key: tuple, step: int) -> list[tuple[Line, int]]:
     """The lines of one step, each with the digits it is shown at."""
-    trajectory = _trajectory(scene_key)
+    trajectory = runs.scene_trajectory(scene_key)
     lines = explain(trajectory.optimizer, trajectory.hyperparameters, table(scene_key), step)
     return [(line, digits_for(line)) for line in lines]
 
@@ -445,7 +439,7 @@ def step_lines(scene_key: tuple, step: int) -> list[tuple[Line, int]]:
 @st.cache_resource(max_entries=128, show_spinner=False)
 def internals(scene_key: tuple, step: int, presenter: bool):
     """The map around point step-1 with the click, the memory that steers and the turn, as arrows."""
-    trajectory = _trajectory(scene_key)
+    trajectory = runs.scene_trajectory(scene_key)
     row = table(scene_key).iloc[step - 1]
     turn = next(line for line, _ in step_lines(scene_key, step) if line.kind == "update").values
     point = (float(row["x"]), float(row["y"]))

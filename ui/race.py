@@ -2,7 +2,7 @@
 
 Tuning is one batched run per hand over its learning-rate ladder (`optim.tuning.lr_ladder`, the same rungs
 the slider offers), under the race's own conditions: vault, start, steps, noise, schedule and the hand's
-other settings. The pure parts (`pick_lr`, `settled_at`, `leaderboard`, `loss_summary`) take arrays and
+other settings. The pure parts (`leaderboard`, `loss_summary`) take arrays and
 paths, so tests call them without Streamlit.
 """
 
@@ -18,7 +18,7 @@ import streamlit as st
 
 import optim
 import viz
-from optim.tuning import lr_ladder
+from optim.tuning import choose_rung, lr_ladder
 from ui import figures, runs, scene, url_state
 from ui.url_state import Setting
 from viz.scales import format_loss
@@ -43,30 +43,6 @@ class Tuning:
     spun_off: int  # how many rungs of the ladder spun off
 
 
-def settled_at(inside: np.ndarray) -> np.ndarray:
-    """For each run (rows of a (N, steps+1) bool array: within the crack distance at each step), the step
-    from which it stays inside to the end; -1 if it is not inside at the end."""
-    inside = np.asarray(inside, dtype=bool)
-    stays = inside[:, -1]
-    # Length of the final stretch of True values, counted from the end.
-    tail = np.where(inside.all(axis=1), inside.shape[1], np.argmin(inside[:, ::-1], axis=1))
-    return np.where(stays, inside.shape[1] - tail, -1)
-
-
-def pick_lr(settled: np.ndarray, final_loss: np.ndarray, diverged_at: np.ndarray) -> int:
-    """Index of the best rung: the one that reaches the combination soonest and stays there; if none
-    does, the lowest final loss; runs that spin off never win (if all do, the smallest rung)."""
-    settled, final_loss, diverged_at = (np.asarray(a) for a in (settled, final_loss, diverged_at))
-    calm = diverged_at < 0
-    if (calm & (settled >= 0)).any():
-        order = np.where(calm & (settled >= 0), settled, np.iinfo(np.int64).max)
-        best = order.min()
-        ties = np.flatnonzero(order == best)
-        return int(ties[np.argmin(np.nan_to_num(final_loss[ties], nan=np.inf))])
-    loss = np.where(calm & np.isfinite(final_loss), final_loss, np.inf)
-    return int(np.argmin(loss)) if np.isfinite(loss).any() else 0
-
-
 def ladder(optimizer: str) -> np.ndarray:
     h = optim.OPTIMIZERS[optimizer].hyperparameter("lr")
     return lr_ladder(h.low, h.high)
@@ -75,14 +51,14 @@ def ladder(optimizer: str) -> np.ndarray:
 @st.cache_data(max_entries=512, show_spinner=False)
 def tune_lr(optimizer: str, landscape: str, expression: str, bounds: tuple, start: tuple, steps: int,
             others: tuple, noise: float = 0.0, seed: int = 0, schedule: str = "constant") -> Tuning:
-    """The best rung of the hand's lr ladder for this race (see `pick_lr`), from one batched run."""
+    """The best rung of the hand's lr ladder for this race (optim.tuning.choose_rung, "fast"), from one
+    batched run under the race's own conditions."""
     rungs = ladder(optimizer)
     surface = runs.surface(landscape, expression, bounds)
     batch = optim.simulate(optimizer, surface, start=start, steps=steps, noise=noise, seed=seed, schedule=schedule,
                            lr=rungs, record_state=False, **dict(others))
-    tol = batch.default_tolerance()
-    settled = settled_at(batch.distance_to_minimum() <= tol)
-    best = pick_lr(settled, batch.final_loss, batch.diverged_at)
+    settled = batch.settled_at()
+    best = choose_rung(settled, batch.final_loss, batch.diverged_at, steps, prefer="fast")
     lost = int((batch.diverged_at >= 0).sum())
     if batch.diverged_at[best] >= 0:
         reason = "every rung of the ladder spun off, so this is the smallest"
@@ -283,8 +259,8 @@ def _rank(path: viz.PathView) -> tuple:
     longest survivor first)."""
     if path.diverged_at is not None:
         return (2, -path.diverged_at, 0.0)
-    if path.cracked_at is not None:
-        return (0, path.cracked_at, path.final_loss)
+    if path.settled_at is not None:
+        return (0, path.settled_at, path.final_loss)
     return (1, 0, np.nan_to_num(path.final_loss, nan=np.inf))
 
 

@@ -12,15 +12,11 @@ import optim.tuning
 CUSTOM = "custom"
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _typed_surface(expression: str, bounds: tuple) -> landscapes.Landscape:
-    return landscapes.from_expression(expression, bounds)
-
-
 def surface(key: str, expression: str = "", bounds: tuple | None = None) -> landscapes.Landscape:
     """A built-in landscape by key, or the learner's own formula over `bounds`."""
     if key == CUSTOM:
-        return _typed_surface(expression, bounds)
+        # One shared build per formula (landscapes.typed_landscape), also used when unpickling trajectories.
+        return landscapes.typed_landscape(expression, tuple(tuple(float(v) for v in pair) for pair in bounds))
     return landscapes.LANDSCAPES[key]
 
 
@@ -52,3 +48,10 @@ def suggested_lr(optimizer: str, landscape: str, steps: int) -> float:
 def parsed_formula(expression: str):
     """The learner's formula checked, with its exact gradient in LaTeX; raises ExpressionError."""
     return landscapes.expression.parse_expression(expression)
+
+
+def scene_trajectory(scene_key: tuple) -> optim.Trajectory:
+    """The run of a scene given as `Scene.key()`: (landscape, expression, bounds, optimizer,
+    hyperparameters, steps, start, noise, seed, schedule)."""
+    landscape, expression, bounds, optimizer, hyperparameters, steps, start, noise, seed, schedule = scene_key
+    return trajectory(optimizer, landscape, expression, bounds, start, steps, hyperparameters, noise, seed, schedule)

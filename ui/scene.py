@@ -194,12 +194,16 @@ def start_sliders(surface: landscapes.Landscape, container=st) -> tuple[float, f
                 st.session_state.setdefault("_start_problems", []).append(
                     f"{key}={value:g} lies outside this vault's bounds [{low:g}, {high:g}]")
             st.session_state[key] = float(default)
-    step = float(10 ** np.floor(np.log10(max(x1 - x0, y1 - y0) / 200)))
-    sx = container.slider("start x (first dial)", float(x0), float(x1), key="start_x", step=step,
+    sx = container.slider("start x (first dial)", float(x0), float(x1), key="start_x", step=_slider_step(x1 - x0),
                           help="Where the hand starts on the first dial. Tip: click the map to set both.")
-    sy = container.slider("start y (second dial)", float(y0), float(y1), key="start_y", step=step,
+    sy = container.slider("start y (second dial)", float(y0), float(y1), key="start_y", step=_slider_step(y1 - y0),
                           help="Where the hand starts on the second dial.")
     return float(sx), float(sy)
+
+
+def _slider_step(extent: float) -> float:
+    """A round step giving a start slider at least 200 positions across its dial."""
+    return float(10 ** np.floor(np.log10(extent / 200)))
 
 
 def run_controls(container=st, *, steps: bool = True, extras: bool = True) -> dict:

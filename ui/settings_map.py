@@ -286,9 +286,11 @@ def cell_query(grid: Grid, row: int, column: int) -> dict[str, str]:
 
 
 def best_cell(grid: Grid, outcome: GridOutcome) -> tuple[int, int] | None:
-    """The fastest crack, else the lowest final loss; None if every setting spun off."""
-    if (outcome.cracked_at >= 0).any():
-        steps = np.where(outcome.cracked_at >= 0, outcome.cracked_at, np.iinfo(np.int64).max)
+    """The fastest crack among settings that do not spin off afterwards, else the lowest final loss; None
+    if every setting spun off."""
+    cracked = (outcome.cracked_at >= 0) & (outcome.diverged_at < 0)
+    if cracked.any():
+        steps = np.where(cracked, outcome.cracked_at, np.iinfo(np.int64).max)
         return tuple(int(v) for v in np.unravel_index(np.argmin(steps), steps.shape))
     if np.isnan(outcome.final_gap).all():
         return None

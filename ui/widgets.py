@@ -42,8 +42,10 @@ def outcome_metrics(trajectory, path) -> None:
     columns = st.columns(3)
     final = trajectory.loss[~np.isnan(trajectory.loss)][-1] if np.isfinite(trajectory.loss).any() else np.nan
     columns[0].metric("Final loss" if path.diverged_at is None else "Last finite loss", format_loss(final))
-    if path.cracked_at is not None:
+    if path.cracked_at is not None and (path.settled_at is not None or path.diverged_at is not None):
         columns[1].metric("Safe cracked", f"step {path.cracked_at}")
+    elif path.cracked_at is not None:
+        columns[1].metric("Safe cracked", f"step {path.cracked_at}", "then swung away", delta_color="inverse")
     else:
         columns[1].metric("Safe cracked", "not yet")
     if path.diverged_at is not None:

@@ -14,7 +14,8 @@ class PathView:
     """One run as drawn: where the dials stood at every step, and the two moments that make its story.
 
     `points` is (steps+1, 2) with row 0 the start and NaN rows from `diverged_at` on; `loss` is (steps+1,).
-    `cracked_at` is the first step within the cracking tolerance of a global minimum, or None.
+    `cracked_at` is the first step within the cracking tolerance of a global minimum, or None;
+    `settled_at` the step from which it stays there to the end, or None (it passed by and swung away).
     """
 
     label: str
@@ -23,6 +24,7 @@ class PathView:
     loss: np.ndarray
     diverged_at: int | None = None
     cracked_at: int | None = None
+    settled_at: int | None = None
 
     def __post_init__(self):
         points = np.asarray(self.points, dtype=np.float64)
@@ -34,7 +36,7 @@ class PathView:
         # Frozen, so the coerced arrays go in through object.__setattr__.
         object.__setattr__(self, "points", points)
         object.__setattr__(self, "loss", loss)
-        for name in ("diverged_at", "cracked_at"):
+        for name in ("diverged_at", "cracked_at", "settled_at"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, int(value))
@@ -93,10 +95,12 @@ class PathView:
 
 def path_view(trajectory, label: str | None = None, tol: float | None = None) -> PathView:
     """A `PathView` of a single-run trajectory (duck-typed: `.optimizer`, `.points`, `.loss`,
-    `.diverged_at` and `.cracked_at(tol)`); `tol=None` keeps the trajectory's own cracking tolerance."""
+    `.diverged_at`, `.cracked_at(tol)` and `.settled_at(tol)`); `tol=None` keeps the trajectory's own
+    cracking tolerance."""
     points = np.asarray(trajectory.points)
     if points.ndim != 2:
         raise ValueError("path_view takes a single run; pick one run of a batch first")
     cracked = trajectory.cracked_at() if tol is None else trajectory.cracked_at(tol)
+    settled = trajectory.settled_at() if tol is None else trajectory.settled_at(tol)
     key = str(trajectory.optimizer)
-    return PathView(label or label_for(key), key, points, trajectory.loss, trajectory.diverged_at, cracked)
+    return PathView(label or label_for(key), key, points, trajectory.loss, trajectory.diverged_at, cracked, settled)

@@ -19,6 +19,9 @@ def _clause(path: PathView) -> str:
         text = f"{path.label} cracked it at step {path.cracked_at}"
         if path.diverged_at is not None:
             return text + f", then spun off at step {path.diverged_at}"
+        if path.settled_at is None and path.final_loss > float(path.loss[path.cracked_at]):
+            return (f"{path.label} reached the combination at step {path.cracked_at} but swung away "
+                    f"(loss {format_loss(path.final_loss)} at the end)")
         return text + f" (loss {format_loss(float(path.loss[path.cracked_at]))})"
     if path.diverged_at is not None:
         return f"{path.label} spun off at step {path.diverged_at}"

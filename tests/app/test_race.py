@@ -12,6 +12,8 @@ import pytest
 import landscapes
 import optim
 import viz
+from optim.trajectory import stays_from
+from optim.tuning import choose_rung
 from tests.apptest_helpers import charts, no_exception, open_page, texts
 from ui import race
 
@@ -181,18 +183,23 @@ def test_settled_at_is_the_step_from_which_a_run_stays_cracked():
         [True, True, True, True, True],     # starts cracked
         [False, False, False, False, False],
     ])
-    assert list(race.settled_at(inside)) == [2, 3, -1, 0, -1]
+    assert list(stays_from(inside)) == [2, 3, -1, 0, -1]
 
 
-def test_pick_lr_prefers_the_soonest_settled_then_the_lowest_loss_and_never_a_spin_off():
+def test_the_race_takes_the_soonest_settled_rung_then_the_lowest_loss_and_never_a_spin_off():
+    def pick(*args):
+        return choose_rung(*args, steps=200, prefer="fast")
+
     # Rung 2 settles soonest; rung 3 would be sooner but spins off.
-    assert race.pick_lr([-1, 50, 20, 5], [1.0, 0.1, 0.2, np.nan], [-1, -1, -1, 7]) == 2
+    assert pick([-1, 50, 20, 5], [1.0, 0.1, 0.2, np.nan], [-1, -1, -1, 7]) == 2
     # Tie on the step: the lower final loss wins.
-    assert race.pick_lr([30, 30], [0.5, 0.1], [-1, -1]) == 1
+    assert pick([30, 30], [0.5, 0.1], [-1, -1]) == 1
     # Nobody settles: the lowest final loss among the runs that did not spin off.
-    assert race.pick_lr([-1, -1, -1], [3.0, 0.5, np.nan], [-1, -1, 4]) == 1
+    assert pick([-1, -1, -1], [3.0, 0.5, np.nan], [-1, -1, 4]) == 1
     # Everyone spins off: the smallest rung.
-    assert race.pick_lr([-1, -1], [np.nan, np.nan], [3, 2]) == 0
+    assert pick([-1, -1], [np.nan, np.nan], [3, 2]) == 0
+    # The calm choice takes the smallest rung that settles with time to spare, not the soonest.
+    assert choose_rung([-1, 120, 60, 20], [1.0, 0.1, 0.1, 0.1], [-1, -1, -1, -1], steps=200, prefer="calm") == 1
 
 
 def test_tuning_on_the_ravine_tells_the_story():
@@ -208,7 +215,7 @@ def test_tuning_on_the_ravine_tells_the_story():
     # The tuned lr beats every other non-diverging rung by the same rule.
     rungs = race.ladder("momentum")
     batch = optim.simulate("momentum", "ravine", start, 200, lr=rungs)
-    settled = race.settled_at(batch.distance_to_minimum() <= batch.default_tolerance())
+    settled = batch.settled_at()
     best = settled[list(rungs).index(tuned["momentum"].lr)]
     assert best == settled[(settled >= 0) & (batch.diverged_at < 0)].min()
 
@@ -226,7 +233,8 @@ def _path(label, cracked=None, diverged=None, final=1.0, steps=10):
     if diverged is not None:
         loss[diverged:] = np.nan
         points[diverged:] = np.nan
-    return viz.PathView(label, label.lower(), points, loss, diverged, cracked)
+    settled = cracked if diverged is None else None  # these synthetic runs stay where they crack
+    return viz.PathView(label, label.lower(), points, loss, diverged, cracked, settled)
 
 
 def test_leaderboard_order_and_words():

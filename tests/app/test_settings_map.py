@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import math
-import time
 
 import numpy as np
 import pytest
@@ -43,9 +42,7 @@ def test_defaults_show_the_momentum_ravine_story_and_rerun_fast():
     assert at.query_params["metric"] == "steps_to_crack"
     assert at.query_params["resolution"] == "40"
     assert not at.warning
-    started = time.perf_counter()
-    at.run()
-    assert time.perf_counter() - started < 1.0  # < 200 ms on an idle machine; generous for a loaded CI box
+    at.run()  # a rerun from the caches (its speed is benchmarks/bench_pages.py's business)
     assert not at.exception
 
 
@@ -169,13 +166,6 @@ def test_each_batch_is_one_vectorised_call(monkeypatch):
     assert progress[-1] == 1.0 and progress == sorted(progress)
     assert all(c["record_state"] is False and c["lr"].shape == c["momentum"].shape == (400,) for c in calls)
     assert outcome.cracked_at.shape == (40, 40)
-
-
-def test_default_grid_computes_in_well_under_a_second():
-    grid = sm.Grid("ravine", "momentum", 200, (-9.0, 2.0), (1e-3, 1.0), (0.0, 0.99), 40)
-    started = time.perf_counter()
-    sm.grid_outcome(grid)
-    assert time.perf_counter() - started < 1.0
 
 
 @pytest.mark.parametrize("landscape", ["bowl", "ravine"])

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import viz
+from lab.scene import Scene
 from optim.explain import Line, digits_for, explain, last_step, render, step_summary
 from ui import runs, url_state, widgets
 from ui.figures import frozen
@@ -31,26 +32,26 @@ ARROW_NAMES = {
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def table(scene_key: tuple) -> pd.DataFrame:
-    return runs.scene_trajectory(scene_key).to_frame()
+def table(scene: Scene) -> pd.DataFrame:
+    return runs.trajectory(scene).to_frame()
 
 
 # Lines hold their arithmetic as functions, which do not pickle: kept as they are, not copied.
 @st.cache_resource(max_entries=128, show_spinner=False)
-def step_lines(scene_key: tuple, step: int) -> list[tuple[Line, int]]:
+def step_lines(scene: Scene, step: int) -> list[tuple[Line, int]]:
     """The lines of one step, each with the digits it is shown at."""
-    trajectory = runs.scene_trajectory(scene_key)
-    lines = explain(trajectory.optimizer, trajectory.hyperparameters, table(scene_key), step)
+    trajectory = runs.trajectory(scene)
+    lines = explain(scene.spec, trajectory.hyperparameters, table(scene), step)
     return [(line, digits_for(line)) for line in lines]
 
 
 # A shared figure, not a copy (unpickling a figure re-validates it); nothing mutates it.
 @st.cache_resource(max_entries=128, show_spinner=False)
-def internals(scene_key: tuple, step: int, presenter: bool):
+def internals(scene: Scene, step: int, presenter: bool):
     """The map around point step-1 with the click, the memory that steers and the turn, as arrows."""
-    trajectory = runs.scene_trajectory(scene_key)
-    row = table(scene_key).iloc[step - 1]
-    turn = next(line for line, _ in step_lines(scene_key, step) if line.kind == "update").values
+    trajectory = runs.trajectory(scene)
+    row = table(scene).iloc[step - 1]
+    turn = next(line for line, _ in step_lines(scene, step) if line.kind == "update").values
     point = (float(row["x"]), float(row["y"]))
     grad = (float(row["grad_x"]), float(row["grad_y"]))
     extra = {}
@@ -124,8 +125,7 @@ def _show_lines(lines: list[tuple[Line, int]], point: tuple[float, float]) -> No
 def step_view(scene, presenter: bool) -> None:
     """The step slider (key `step`, also in the URL) and the step it opens: arrows on the map, the numbers
     put into the update rule, per dial, with the words for each."""
-    key = scene.key()
-    frame = table(key)
+    frame = table(scene)
     last = last_step(frame)
     if last == 0:
         st.warning("The hand could not even hear a click at its start (the loss is not defined there), so "
@@ -147,12 +147,12 @@ def step_view(scene, presenter: bool) -> None:
     st.query_params[STEP_SETTING.key] = st.session_state[_PUBLISHED_STEP] = str(step)
     st.markdown(ROW_CONVENTION)
 
-    lines = step_lines(key, step)
+    lines = step_lines(scene, step)
     plain = [line for line, _ in lines]
     spun_off = not np.isfinite(frame.iloc[step]["x"])
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.plotly_chart(internals(key, step, presenter), width="stretch", key="internals",
+        st.plotly_chart(internals(scene, step, presenter), width="stretch", key="internals",
                         config={"displaylogo": False})
     with right:
         text = step_summary(plain, frame, step, scene.spec.title)

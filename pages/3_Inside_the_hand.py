@@ -8,9 +8,7 @@ from ui import inside, page, runs, scene, widgets
 PAGE = "inside"
 
 presenter = page.frame("Inside the hand")
-# Read before the scene's controls: they rewrite the address bar without `step`.
-inside.restore_step()
-current = scene.scene_controls(PAGE, default_landscape="himmelblau")
+current = scene.scene_controls(PAGE, default_landscape="himmelblau", extra=(inside.STEP_SETTING,))
 
 st.title("Inside the hand")
 st.markdown("Slow the hand down to a single turn. What did it hear, what does it remember, how far does it "

@@ -20,7 +20,6 @@ from ui.figures import frozen
 
 DEFAULT_STEP = 10
 STEP_SETTING = url_state.number("step", DEFAULT_STEP, 1, 100_000, integer=True)
-_PUBLISHED_STEP = "_inside_step_in_address"  # the `step` this page last wrote into the address bar
 
 # ---------------------------------------------------------------------------------------------------------
 # Cached pieces for the page (names and numbers in)
@@ -82,23 +81,6 @@ ROW_CONVENTION = ("**Step k is the hand's k-th turn.** It stands at point k−1,
                   "right after hearing it, and the turn made from it.")
 
 
-def restore_step() -> None:
-    """Take `step` from the address when it is new there (a shared link, an edited address), with a
-    warning when it cannot be used. Runs before the scene's controls, which rewrite the address without
-    `step`; the step picker writes it back."""
-    raw = st.query_params.get_all(STEP_SETTING.key)
-    if not raw or raw[-1] == st.session_state.get(_PUBLISHED_STEP):
-        st.session_state.setdefault(STEP_SETTING.key, DEFAULT_STEP)
-        return
-    st.session_state[_PUBLISHED_STEP] = raw[-1]
-    try:
-        st.session_state[STEP_SETTING.key] = STEP_SETTING.parse(raw)
-    except ValueError as reason:
-        st.session_state[STEP_SETTING.key] = DEFAULT_STEP
-        st.warning(f"Ignored `step={raw[-1][:40]}` in the link ({reason}); opening step {DEFAULT_STEP} instead.",
-                   icon=":material/warning:")
-
-
 def _nudge(delta: int, last: int) -> None:
     st.session_state.step = int(min(max(int(st.session_state.get("step", 1)) + delta, 1), last))
 
@@ -144,7 +126,7 @@ def step_view(scene, presenter: bool) -> None:
     else:
         step = 1
         pick.markdown("**Step 1** is the only turn this hand made.")
-    st.query_params[STEP_SETTING.key] = st.session_state[_PUBLISHED_STEP] = str(step)
+    url_state.publish_one(STEP_SETTING, step)
     st.markdown(ROW_CONVENTION)
 
     lines = step_lines(scene, step)

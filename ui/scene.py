@@ -189,14 +189,6 @@ def run_controls(container=st, *, steps: bool = True, extras: bool = True) -> di
     return out
 
 
-def _pending(key: str, default: str, options) -> str:
-    """A choice before its widget is drawn: this session's value, else the URL's (if valid), else the default."""
-    value = st.session_state.get(key)
-    if value is None:
-        value = st.query_params.get(key, default)
-    return value if value in options else default
-
-
 def _reset_hyperparameters() -> None:
     """A new hand starts from its own defaults, not from the last hand's settings."""
     for spec in optim.OPTIMIZERS.values():
@@ -205,20 +197,21 @@ def _reset_hyperparameters() -> None:
 
 
 def scene_controls(page: str, *, default_landscape: str = "rosenbrock", default_optimizer: str = "adam",
-                   default_steps: int = 200) -> Scene | None:
-    """The whole sidebar of a one-optimizer page (Crack the safe, Inside the hand).
+                   default_steps: int = 200, extra: tuple[Setting, ...] = ()) -> Scene | None:
+    """The whole sidebar of a one-optimizer page (Crack the safe, Inside the hand); `extra` are the page's own
+    settings that share the address bar with the scene (Inside the hand's `step`).
 
     Returns the scene, or None when the learner's formula is refused (the reason is shown by the box).
     """
-    chosen = _pending("optimizer", default_optimizer, optim.OPTIMIZERS)
+    chosen = url_state.pending_choice("optimizer", default_optimizer, optim.OPTIMIZERS)
     spec = optim.OPTIMIZERS[chosen]
-    vault_key = _pending("landscape", default_landscape, [*landscapes.LANDSCAPES, CUSTOM])
+    vault_key = url_state.pending_choice("landscape", default_landscape, [*landscapes.LANDSCAPES, CUSTOM])
     lr = runs.suggested_lr(chosen, vault_key, default_steps)
     vault = landscape_settings(default_landscape)
     hand = [url_state.choice("optimizer", default_optimizer, list(optim.OPTIMIZERS)),
             *hyperparameter_settings(spec, lr=lr)]
     run = run_settings(default_steps)
-    url_state.restore(page, [*vault, *hand, *run])
+    url_state.restore(page, [*vault, *hand, *run, *extra])
     url_state.show_problems(page)
 
     sidebar = st.sidebar
@@ -237,7 +230,7 @@ def scene_controls(page: str, *, default_landscape: str = "rosenbrock", default_
     extras = run_controls(sidebar)
     start = None if isinstance(surface, str) else start_sliders(surface, sidebar)
     shown = vault if key == CUSTOM else vault[:1]
-    url_state.publish(page, [*shown, *hand, *run])
+    url_state.publish(page, [*shown, *hand, *run, *extra])
     if start is None:
         return None
     return Scene(key, expression, bounds, optimizer, tuple(hp.items()), extras["steps"], start,

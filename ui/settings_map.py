@@ -55,7 +55,7 @@ def cached_basins(grid: BasinGrid) -> np.ndarray:
 
 def open_in_crack(query: dict[str, str]) -> None:
     """Switch to Crack the safe with these settings (stops this run)."""
-    st.switch_page(CRACK_PAGE, query_params=query)
+    url_state.open_page(CRACK_PAGE, query)
 
 
 # --- figures and sentences ------------------------------------------------------------------------------

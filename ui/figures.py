@@ -43,7 +43,8 @@ def crack(scene: Scene, presenter: bool = False):
 @st.cache_resource(max_entries=16, show_spinner=False)
 def surface_3d(scene: Scene, presenter: bool = False):
     trajectory = runs.trajectory(scene)
-    return frozen(viz.surface_figure(trajectory.landscape, [viz.path_view(trajectory)], presenter=presenter))
+    return frozen(viz.surface_figure(trajectory.landscape, [viz.path_view(trajectory, label=scene.spec.title)],
+                                     presenter=presenter))
 
 
 def standalone_html(figure) -> str:

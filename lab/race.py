@@ -8,7 +8,6 @@ the rung that settles soonest. The ranking and the leaderboard take paths (anyth
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,12 +40,6 @@ def tune(scene: Scene) -> Tuning:
     else:
         reason = "no rung cracks the safe in time; this one ends with the lowest loss"
     return Tuning(found.lr, reason, found.rungs, found.spun_off)
-
-
-def with_lr(scene: Scene, lr: float) -> Scene:
-    """The same hand with this learning rate."""
-    others = tuple((name, value) for name, value in scene.hyperparameters if name != "lr")
-    return dataclasses.replace(scene, hyperparameters=(("lr", lr), *others))
 
 
 def rank(path) -> tuple:

@@ -194,16 +194,6 @@ def nearest_index(values: np.ndarray, target: float) -> int:
     return int(np.argmin(np.abs(np.asarray(values, dtype=np.float64) - target)))
 
 
-def clicked_point(event) -> tuple[float, float] | None:
-    """(x, y) of the first point of a plotly selection event; None for no or malformed selection."""
-    try:
-        points = (event or {}).get("selection", {}).get("points", [])
-        x, y = float(points[0]["x"]), float(points[0]["y"])
-    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
-        return None
-    return (x, y) if math.isfinite(x) and math.isfinite(y) else None
-
-
 def cell_at(grid: Grid, x: float, y: float) -> tuple[int, int]:
     """(row, column) of the grid cell under a click; x is log10(lr), as the heatmap plots it."""
     return nearest_index(grid.betas, y), nearest_index(np.log10(grid.lrs), x)

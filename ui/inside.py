@@ -104,9 +104,13 @@ def _show_lines(lines: list[tuple[Line, int]], point: tuple[float, float]) -> No
 
 
 @st.fragment
-def step_view(scene, presenter: bool) -> None:
+def step_view(scene: Scene, presenter: bool) -> None:
     """The step slider (key `step`, also in the URL) and the step it opens: arrows on the map, the numbers
     put into the update rule, per dial, with the words for each."""
+    if scene.spec.explain is None:
+        st.info(f"{scene.spec.title} has no step-by-step explanation yet; the table below still holds every "
+                "number of every step.", icon=":material/front_hand:")
+        return
     frame = table(scene)
     last = last_step(frame)
     if last == 0:

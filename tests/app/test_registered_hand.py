@@ -72,3 +72,18 @@ def test_the_map_of_settings_puts_its_knob_on_the_axis():
 @pytest.mark.parametrize("page", [None, "pages/5_Lessons.py"])
 def test_the_other_pages_open_with_it_registered(page):
     no_exception(open_page(page))
+
+
+def test_a_hand_without_an_explanation_still_opens_inside_the_hand():
+    bare = dataclasses.replace(ADAM, key="adam_bare", title="Bare Adam", explain=None, map_axis=None)
+    registry.register(bare)
+    try:
+        at = open_page("pages/3_Inside_the_hand.py", {"optimizer": bare.key})
+        no_exception(at)
+        assert any("no step-by-step explanation yet" in item.value for item in at.info)
+        at = open_page("pages/4_Map_of_settings.py", {"resolution": "10", "steps": "50"})
+        no_exception(at)
+        options = at.selectbox(key="optimizer").options
+        assert "Momentum" in options and "Bare Adam" not in options
+    finally:
+        registry.unregister(bare.key)

@@ -64,6 +64,9 @@ class OptimizerSpec:
     map_axis: MapAxis | None = None  # None: the hand has no grid on the Map of settings
     stability: Stability | None = None  # None: theory draws no line for it
     uses_closure: bool = False  # the rule evaluates the loss itself (step gets closure=)
+    # The memory Inside the hand draws as arrows beside the click and the turn: (state name, label) pairs,
+    # drawn where the run recorded that state.
+    arrows: tuple[tuple[str, str], ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:

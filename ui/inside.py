@@ -24,12 +24,6 @@ STEP_SETTING = url_state.number("step", DEFAULT_STEP, 1, 100_000, integer=True)
 # ---------------------------------------------------------------------------------------------------------
 # Cached pieces for the page (names and numbers in)
 
-ARROW_NAMES = {
-    "buffer": "swing b (momentum buffer)",
-    "m_hat": "m̂ (where the clicks point)",
-}
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def table(scene: Scene) -> pd.DataFrame:
     return runs.trajectory(scene).to_frame()
@@ -54,7 +48,7 @@ def internals(scene: Scene, step: int, presenter: bool):
     point = (float(row["x"]), float(row["y"]))
     grad = (float(row["grad_x"]), float(row["grad_y"]))
     extra = {}
-    for name, label in ARROW_NAMES.items():
+    for name, label in scene.spec.arrows:
         if f"{name}_x" in row.index and np.isfinite(row[f"{name}_x"]):
             extra[label] = (float(row[f"{name}_x"]), float(row[f"{name}_y"]))
     surface = trajectory.landscape

@@ -183,6 +183,7 @@ ADAM = OptimizerSpec(
     map_axis=MapAxis(
         "beta1", "momentum β₁", "β₁", "Adam's β₁ is its momentum: how long it remembers which way the clicks pointed."
     ),
+    arrows=(("m_hat", "m̂ (where the clicks point)"),),
 )
 
 ADAMW = OptimizerSpec(
@@ -202,6 +203,7 @@ ADAMW = OptimizerSpec(
     map_axis=MapAxis(
         "beta1", "momentum β₁", "β₁", "AdamW's β₁ is its momentum: how long it remembers which way the clicks pointed."
     ),
+    arrows=(("m_hat", "m̂ (where the clicks point)"),),
 )
 
 SPECS = (ADAM, ADAMW)

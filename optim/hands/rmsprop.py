@@ -165,6 +165,7 @@ RMSPROP = OptimizerSpec(
     map_axis=MapAxis(
         "alpha", "memory of loudness α", "α", "RMSprop's α says how long it remembers how loud the clicks were."
     ),
+    arrows=(("buffer", "swing b (momentum buffer)"),),
 )
 
 SPECS = (RMSPROP,)

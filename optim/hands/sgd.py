@@ -170,6 +170,7 @@ MOMENTUM = OptimizerSpec(
         "larger learning rate stay stable.",
     ),
     stability=MOMENTUM_STABILITY,
+    arrows=(("buffer", "swing b (momentum buffer)"),),
 )
 
 NESTEROV = OptimizerSpec(
@@ -193,6 +194,7 @@ NESTEROV = OptimizerSpec(
         "momentum's for the same μ.",
     ),
     stability=NESTEROV_STABILITY,
+    arrows=(("buffer", "swing b (momentum buffer)"),),
 )
 
 SPECS = (SGD, MOMENTUM, NESTEROV)

@@ -8,6 +8,8 @@ cracked the safe, and one that spins off never wins.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from landscapes import Landscape
@@ -49,8 +51,26 @@ def choose_rung(settled, final_loss, diverged_at, steps: int, prefer: str = "cal
     return int(np.argmin(loss)) if np.isfinite(loss).any() else 0
 
 
-def suggest_lr(optimizer: str, landscape: str | Landscape, start=None, steps: int = 200, *, prefer: str = "calm",
-               **settings) -> float:
+@dataclass(frozen=True)
+class Suggestion:
+    """The rung chosen, and what its batch showed: when it settled (-1: never), whether it spun off (only when
+    every rung did), and how many of the rungs tried spun off."""
+
+    lr: float
+    settled_at: int
+    diverged: bool
+    rungs: int
+    spun_off: int
+
+
+def ladder_for(optimizer) -> np.ndarray:
+    """The optimizer's lr ladder across its slider's range: the rungs tuning tries and the slider offers."""
+    h = registry.get(optimizer).hyperparameter("lr")
+    return lr_ladder(h.low, h.high)
+
+
+def suggest(optimizer, landscape: str | Landscape, start=None, steps: int = 200, *, prefer: str = "calm",
+            **settings) -> Suggestion:
     """The rung of the optimizer's lr ladder chosen by `choose_rung` from one batched run (two, if every
     rung of the slider's range spins off); `settings` go to `simulate` (other hyperparameters, noise,
     schedule)."""
@@ -62,4 +82,13 @@ def suggest_lr(optimizer: str, landscape: str | Landscape, start=None, steps: in
         tr = simulate(spec, landscape, start=start, steps=steps, lr=ladder, record_state=False, **settings)
         if (tr.diverged_at < 0).any():
             break
-    return float(ladder[choose_rung(tr.settled_at(), tr.final_loss, tr.diverged_at, steps, prefer)])
+    settled = tr.settled_at()
+    best = choose_rung(settled, tr.final_loss, tr.diverged_at, steps, prefer)
+    return Suggestion(float(ladder[best]), int(settled[best]), bool(tr.diverged_at[best] >= 0), len(ladder),
+                      int((tr.diverged_at >= 0).sum()))
+
+
+def suggest_lr(optimizer, landscape: str | Landscape, start=None, steps: int = 200, *, prefer: str = "calm",
+               **settings) -> float:
+    """The learning rate `suggest` picks."""
+    return suggest(optimizer, landscape, start, steps, prefer=prefer, **settings).lr

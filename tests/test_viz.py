@@ -1,5 +1,5 @@
 """viz: every figure builds from plain data, the animation stays linear in size and never touches the
-landscape, and the sentences beside the charts read right. No browser here (see test_animation_browser)."""
+landscape, and the sentences beside the charts read right. No browser here (see tests/browser/test_animation.py)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,14 @@
 """Record reference paths from torch.optim itself, so the tests can compare without torch installed.
 
 Run with `make fixtures` (it installs torch from requirements-bench.txt). Writes
-tests/fixtures/torch_paths.json: for each case, the settings and every point torch.optim visits, in
-float64, with the gradient from autograd on the landscape's own formula.
+tests/fixtures/torch_paths.json (the first seven hands) and tests/fixtures/torch_paths_hands1.json (Adamax,
+NAdam, RAdam, Adadelta, ASGD, Adafactor): for each case, the settings and every point torch.optim visits,
+in float64, with the gradient from autograd on the landscape's own formula. `make_torch_fixtures.py hands1`
+writes only the second file.
+
+torch's default dtype stays float32, as in a program that never changes it: the dials are float64 but
+torch keeps some per-parameter scalars (NAdam's momentum product, ASGD's eta and mu) in float32, and the
+NumPy hands round exactly there too. The new hands' cases run torch's single-tensor code (foreach=False).
 """
 
 from __future__ import annotations
@@ -50,6 +56,18 @@ CASES = [
 ]
 
 
+HANDS1_OUT = ROOT / "tests" / "fixtures" / "torch_paths_hands1.json"
+HANDS1_STEPS = 150
+
+# (optimizer key, torch class, torch kwargs, landscape, start, schedule): each hand's distinctive options.
+HANDS1_CASES = [
+    ("adamax", "Adamax", {"lr": 0.05}, "rosenbrock", (-1.2, 1.0), None),
+    ("adamax", "Adamax", {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-3, "weight_decay": 0.05},
+     "beale", (1.0, 1.5), None),
+    ("adamax", "Adamax", {"lr": 0.05, "betas": (0.5, 0.9)}, "himmelblau", (0.5, -2.5), ("cosine", {})),
+]
+
+
 def torch_path(torch_class, kwargs, landscape, start, steps, schedule):
     theta = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     optimizer = getattr(torch.optim, torch_class)([theta], **kwargs)
@@ -73,18 +91,37 @@ def torch_path(torch_class, kwargs, landscape, start, steps, schedule):
     return path
 
 
-def main() -> None:
-    cases = []
-    for key, torch_class, kwargs, name, start, schedule in CASES:
+def our_hyperparameters(kwargs):
+    """torch's keyword arguments under our names: Adafactor's eps=(eps1, eps2) is two knobs, eps1=None is
+    float64's machine epsilon (what torch uses for float64 dials); nesterov and foreach are not knobs."""
+    ours = {k: v for k, v in kwargs.items() if k not in ("nesterov", "foreach")}
+    if isinstance(ours.get("eps"), tuple):
+        eps1, ours["eps2"] = ours.pop("eps")
+        ours["eps1"] = float(torch.finfo(torch.float64).eps) if eps1 is None else eps1
+    return ours
+
+
+def record(cases, steps, out, single_tensor=False):
+    recorded = []
+    for key, torch_class, kwargs, name, start, schedule in cases:
         surface = landscapes.LANDSCAPES[name]
         start = tuple(surface.start) if start is None else start
-        points = torch_path(torch_class, kwargs, surface, start, STEPS, schedule)
-        hyperparameters = {k: v for k, v in kwargs.items() if k != "nesterov"}
-        cases.append({"optimizer": key, "landscape": name, "start": list(start), "steps": STEPS,
-                      "hyperparameters": hyperparameters, "schedule": schedule, "points": points})
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases}, indent=1) + "\n")
-    print(f"wrote {len(cases)} reference paths from torch {torch.__version__} to {OUT.relative_to(ROOT)}")
+        torch_kwargs = {**kwargs, "foreach": False} if single_tensor else kwargs
+        points = torch_path(torch_class, torch_kwargs, surface, start, steps, schedule)
+        recorded.append({"optimizer": key, "landscape": name, "start": list(start), "steps": steps,
+                         "torch_kwargs": dict(torch_kwargs),
+                         "hyperparameters": our_hyperparameters(kwargs), "schedule": schedule,
+                         "points": points})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"torch": torch.__version__, "default_dtype": str(torch.get_default_dtype()),
+                               "cases": recorded}, indent=1) + "\n")
+    print(f"wrote {len(recorded)} reference paths from torch {torch.__version__} to {out.relative_to(ROOT)}")
+
+
+def main() -> None:
+    if sys.argv[1:] != ["hands1"]:
+        record(CASES, STEPS, OUT)
+    record(HANDS1_CASES, HANDS1_STEPS, HANDS1_OUT, single_tensor=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,125 @@
+"""The new hands of helper B1 (Adamax, NAdam, RAdam, Adadelta, ASGD, Adafactor): torch.optim's own paths,
+first steps derived by hand, batches equal to their runs one by one, and refusals of bad settings."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import optim
+from optim import schedules
+from optim.hands import adamax
+
+HANDS = {spec.key: spec for spec in (*adamax.NEW_HANDS,)}
+FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "torch_paths_hands1.json").read_text())
+START = np.array([-1.2, 1.0])
+
+
+def first_two_steps(key, landscape="rosenbrock", start=START, **hp):
+    tr = optim.simulate(HANDS[key], landscape, start=start, steps=2, **hp)
+    return tr, tr.grads[0], tr.grads[1]
+
+
+# --- PyTorch's own paths ---------------------------------------------------------------------------------
+
+def _schedule(spec):
+    if spec is None:
+        return "constant"
+    name, options = spec
+    return {"step": schedules.step_decay, "exponential": schedules.exponential,
+            "cosine": schedules.cosine}[name](**options)
+
+
+def test_every_hand_has_torch_paths_on_several_vaults():
+    for key in HANDS:
+        cases = [c for c in FIXTURES["cases"] if c["optimizer"] == key]
+        assert len({c["landscape"] for c in cases}) >= 3 and all(c["steps"] >= 120 for c in cases), key
+    assert FIXTURES["torch"].startswith("2.13") and all(c["torch_kwargs"]["foreach"] is False
+                                                       for c in FIXTURES["cases"])
+
+
+@pytest.mark.parametrize("case", [c for c in FIXTURES["cases"] if c["optimizer"] in HANDS],
+                         ids=lambda c: f"{c['optimizer']}-{c['landscape']}-{len(c['hyperparameters'])}")
+def test_paths_match_torch_optim(case):
+    hp = dict(case["hyperparameters"])
+    if "betas" in hp:
+        hp["betas"] = tuple(hp["betas"])
+    tr = optim.simulate(HANDS[case["optimizer"]], case["landscape"], start=case["start"], steps=case["steps"],
+                        schedule=_schedule(case["schedule"]), **hp)
+    reference = np.array(case["points"])
+    assert tr.diverged_at is None
+    assert np.abs(reference[-1] - reference[0]).max() > 0.05  # the hand really travels
+    np.testing.assert_allclose(tr.points, reference, rtol=1e-13, atol=1e-13)
+
+
+# --- a batch is its runs, one by one, bit for bit --------------------------------------------------------
+
+BATCH_SETTINGS = {
+    "adamax": {"lr": [1e-3, 2e-2, 5e-2], "betas": ([0.0, 0.9, 0.5], [0.9, 0.999, 0.99]),
+               "weight_decay": [0.0, 0.1, 0.0], "eps": [1e-8, 1e-3, 1e-8]},
+}
+
+
+@pytest.mark.parametrize("key", HANDS)
+def test_a_batch_equals_its_runs_one_by_one(key):
+    starts = np.array([[-1.2, 1.0], [0.5, -0.5], [1.5, 2.0]])
+    settings = BATCH_SETTINGS[key]
+    as_arrays = {name: (tuple(np.array(b) for b in v) if name == "betas" else np.array(v))
+                 for name, v in settings.items()}
+    batch = optim.simulate(HANDS[key], "rosenbrock", start=starts, steps=80, record_state=True, **as_arrays)
+    for i, start in enumerate(starts):
+        one = {name: (tuple(b[i] for b in v) if name == "betas" else v[i]) for name, v in settings.items()}
+        single = optim.simulate(HANDS[key], "rosenbrock", start=start, steps=80, **one)
+        np.testing.assert_array_equal(batch.points[i], single.points)
+        assert set(batch.state) == set(single.state) and single.state
+        for name, values in single.state.items():
+            np.testing.assert_array_equal(batch.state[name][i], values, err_msg=name)
+
+
+# --- refusals --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("key", "settings", "named"), [
+    ("adamax", {"lr": -0.1}, "lr"),
+    ("adamax", {"betas": (1.0, 0.999)}, "beta1"),
+    ("adamax", {"betas": (0.9, 1.5)}, "beta2"),
+    ("adamax", {"eps": -1e-8}, "eps"),
+    ("adamax", {"weight_decay": float("nan")}, "weight_decay"),
+    ("adamax", {"amsgrad": True}, "amsgrad"),
+])
+def test_bad_hyperparameters_raise_a_message_naming_them(key, settings, named):
+    with pytest.raises(ValueError, match=named):
+        optim.simulate(HANDS[key], "bowl", steps=5, **settings)
+
+
+def test_every_hand_declares_what_the_app_needs():
+    for key, spec in HANDS.items():
+        assert spec.key == key and spec.title and len(spec.description) > 60 and spec.latex
+        assert spec.torch_class and spec.step.__doc__ and "math::" in spec.step.__doc__
+        assert spec.hyperparameter("lr").log
+        for h in spec.hyperparameters:
+            assert h.help and h.symbol
+            if not h.is_switch:
+                assert h.low <= h.default <= h.high
+                h.validate(h.low), h.validate(h.high)  # the slider's ends are legal values
+        assert key not in optim.OPTIMIZERS  # registered by the coordinator after the merge, not before
+
+
+# --- Adamax ----------------------------------------------------------------------------------------------
+
+def test_adamax_first_steps():
+    tr, g0, g1 = first_two_steps("adamax", lr=0.05, betas=(0.8, 0.99), eps=1e-8)
+    # The max starts from nothing, so u_1 = |g_1| + eps, and m_1 / (1 - beta1) is g_1 itself.
+    np.testing.assert_allclose(tr.points[1], START - 0.05 * g0 / (np.abs(g0) + 1e-8), rtol=0, atol=1e-15)
+    m = 0.8 * 0.2 * g0 + 0.2 * g1
+    u = np.maximum(0.99 * (np.abs(g0) + 1e-8), np.abs(g1) + 1e-8)
+    np.testing.assert_allclose(tr.state["u"][1], u, rtol=1e-15)
+    np.testing.assert_allclose(tr.points[2], tr.points[1] - 0.05 / (1 - 0.8**2) * m / u, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(tr.state["effective_lr"][1], 0.05 / (1 - 0.8**2) / u, rtol=1e-14)
+
+
+def test_adamax_remembers_the_loudest_click_while_it_fades():
+    tr = optim.simulate(HANDS["adamax"], "rosenbrock", start=START, steps=60, lr=0.01, betas=(0.9, 0.9))
+    u, g = tr.state["u"][:-1], np.abs(tr.grads[:-1])
+    assert np.all(u >= g) and np.all(u[1:] >= 0.9 * u[:-1] * (1 - 1e-15))
+    assert np.any(u[1:] > np.abs(g[1:]) * 1.01)  # somewhere the memory, not the click, sets the scale

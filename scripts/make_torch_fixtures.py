@@ -65,6 +65,12 @@ HANDS1_CASES = [
     ("adamax", "Adamax", {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-3, "weight_decay": 0.05},
      "beale", (1.0, 1.5), None),
     ("adamax", "Adamax", {"lr": 0.05, "betas": (0.5, 0.9)}, "himmelblau", (0.5, -2.5), ("cosine", {})),
+    ("nadam", "NAdam", {"lr": 0.05}, "rosenbrock", (-1.2, 1.0), None),
+    ("nadam", "NAdam", {"lr": 0.02, "betas": (0.95, 0.99), "momentum_decay": 0.2, "weight_decay": 0.05},
+     "beale", (1.0, 1.5), None),
+    ("nadam", "NAdam", {"lr": 0.05, "momentum_decay": 0.05, "weight_decay": 0.3, "decoupled_weight_decay": True,
+                        "eps": 1e-6}, "himmelblau", (-0.3, 0.2), ("exponential", {"gamma": 0.98})),
+    ("nadam", "NAdam", {"lr": 0.01, "momentum_decay": 0.0}, "ravine", None, None),
 ]
 
 

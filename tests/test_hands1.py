@@ -9,9 +9,9 @@ import pytest
 
 import optim
 from optim import schedules
-from optim.hands import adamax
+from optim.hands import adamax, nadam
 
-HANDS = {spec.key: spec for spec in (*adamax.NEW_HANDS,)}
+HANDS = {spec.key: spec for spec in (*adamax.NEW_HANDS, *nadam.NEW_HANDS)}
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "torch_paths_hands1.json").read_text())
 START = np.array([-1.2, 1.0])
 
@@ -58,6 +58,9 @@ def test_paths_match_torch_optim(case):
 BATCH_SETTINGS = {
     "adamax": {"lr": [1e-3, 2e-2, 5e-2], "betas": ([0.0, 0.9, 0.5], [0.9, 0.999, 0.99]),
                "weight_decay": [0.0, 0.1, 0.0], "eps": [1e-8, 1e-3, 1e-8]},
+    "nadam": {"lr": [1e-3, 2e-2, 5e-2], "betas": ([0.0, 0.9, 0.5], [0.9, 0.999, 0.99]),
+              "momentum_decay": [0.0, 4e-3, 0.3], "weight_decay": [0.1, 0.1, 0.0],
+              "decoupled_weight_decay": [True, False, False]},
 }
 
 
@@ -86,6 +89,9 @@ def test_a_batch_equals_its_runs_one_by_one(key):
     ("adamax", {"eps": -1e-8}, "eps"),
     ("adamax", {"weight_decay": float("nan")}, "weight_decay"),
     ("adamax", {"amsgrad": True}, "amsgrad"),
+    ("nadam", {"momentum_decay": -0.004}, "momentum_decay"),
+    ("nadam", {"decoupled_weight_decay": 1}, "decoupled_weight_decay"),
+    ("nadam", {"betas": (0.9, 1.0)}, "beta2"),
 ])
 def test_bad_hyperparameters_raise_a_message_naming_them(key, settings, named):
     with pytest.raises(ValueError, match=named):
@@ -123,3 +129,35 @@ def test_adamax_remembers_the_loudest_click_while_it_fades():
     u, g = tr.state["u"][:-1], np.abs(tr.grads[:-1])
     assert np.all(u >= g) and np.all(u[1:] >= 0.9 * u[:-1] * (1 - 1e-15))
     assert np.any(u[1:] > np.abs(g[1:]) * 1.01)  # somewhere the memory, not the click, sets the scale
+
+
+# --- NAdam -----------------------------------------------------------------------------------------------
+
+def _nadam_mu(beta1, psi, t):
+    return beta1 * (1 - 0.5 * 0.96 ** (t * psi))
+
+
+@pytest.mark.parametrize("decoupled", [False, True])
+def test_nadam_first_step(decoupled):
+    lr, b1, b2, psi, wd = 0.02, 0.9, 0.99, 0.1, 0.3
+    tr, g0, _ = first_two_steps("nadam", lr=lr, betas=(b1, b2), momentum_decay=psi, weight_decay=wd,
+                                decoupled_weight_decay=decoupled)
+    mu1, mu2 = _nadam_mu(b1, psi, 1), _nadam_mu(b1, psi, 2)
+    product = float(np.float32(mu1))  # torch keeps the running product of the mu_t in float32
+    g = g0 if decoupled else g0 + wd * START
+    theta = START * (1 - lr * wd) if decoupled else START
+    # m_1 = (1 - b1) g and sqrt(v_1 / (1 - b2)) = |g|: both terms point along the sign of the click.
+    look_ahead = (1 - mu1) / (1 - product) * g + mu2 / (1 - product * mu2) * (1 - b1) * g
+    np.testing.assert_allclose(tr.points[1], theta - lr * look_ahead / (np.abs(g) + 1e-8), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(tr.state["mu"][0], [mu1, mu1], rtol=1e-15)
+    assert tr.state["mu_product"][0][0] == product
+
+
+def test_nadam_momentum_warms_up_from_half_of_beta1_at_the_pace_of_psi():
+    slow = optim.simulate(HANDS["nadam"], "bowl", steps=200, lr=0.01)  # PyTorch's psi = 0.004
+    mu = slow.state["mu"][:-1, 0]
+    assert 0.45 < mu[0] < mu[-1] < 0.47 and np.all(np.diff(mu) > 0)
+    fast = optim.simulate(HANDS["nadam"], "bowl", steps=200, lr=0.01, momentum_decay=0.5)
+    assert fast.state["mu"][-2, 0] > 0.89
+    flat = optim.simulate(HANDS["nadam"], "bowl", steps=50, lr=0.01, momentum_decay=0.0)
+    np.testing.assert_array_equal(flat.state["mu"][:-1], 0.45)

@@ -71,6 +71,11 @@ HANDS1_CASES = [
     ("nadam", "NAdam", {"lr": 0.05, "momentum_decay": 0.05, "weight_decay": 0.3, "decoupled_weight_decay": True,
                         "eps": 1e-6}, "himmelblau", (-0.3, 0.2), ("exponential", {"gamma": 0.98})),
     ("nadam", "NAdam", {"lr": 0.01, "momentum_decay": 0.0}, "ravine", None, None),
+    ("radam", "RAdam", {"lr": 0.005}, "rosenbrock", (-1.2, 1.0), None),
+    ("radam", "RAdam", {"lr": 0.02, "betas": (0.8, 0.8), "weight_decay": 0.05}, "beale", (1.0, 1.5), None),
+    ("radam", "RAdam", {"lr": 0.03, "weight_decay": 0.2, "decoupled_weight_decay": True, "eps": 1e-4},
+     "himmelblau", (-0.3, 0.2), ("step", {"step_size": 40, "gamma": 0.5})),
+    ("radam", "RAdam", {"lr": 0.004, "betas": (0.9, 0.6)}, "ravine", None, None),
 ]
 
 

@@ -9,9 +9,9 @@ import pytest
 
 import optim
 from optim import schedules
-from optim.hands import adamax, nadam
+from optim.hands import adamax, nadam, radam
 
-HANDS = {spec.key: spec for spec in (*adamax.NEW_HANDS, *nadam.NEW_HANDS)}
+HANDS = {spec.key: spec for spec in (*adamax.NEW_HANDS, *nadam.NEW_HANDS, *radam.NEW_HANDS)}
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "torch_paths_hands1.json").read_text())
 START = np.array([-1.2, 1.0])
 
@@ -61,6 +61,8 @@ BATCH_SETTINGS = {
     "nadam": {"lr": [1e-3, 2e-2, 5e-2], "betas": ([0.0, 0.9, 0.5], [0.9, 0.999, 0.99]),
               "momentum_decay": [0.0, 4e-3, 0.3], "weight_decay": [0.1, 0.1, 0.0],
               "decoupled_weight_decay": [True, False, False]},
+    "radam": {"lr": [1e-3, 5e-3, 2e-3], "betas": ([0.0, 0.9, 0.5], [0.6, 0.999, 0.9]),
+              "weight_decay": [0.1, 0.1, 0.0], "decoupled_weight_decay": [True, False, False]},
 }
 
 
@@ -92,6 +94,9 @@ def test_a_batch_equals_its_runs_one_by_one(key):
     ("nadam", {"momentum_decay": -0.004}, "momentum_decay"),
     ("nadam", {"decoupled_weight_decay": 1}, "decoupled_weight_decay"),
     ("nadam", {"betas": (0.9, 1.0)}, "beta2"),
+    ("radam", {"betas": (-0.1, 0.999)}, "beta1"),
+    ("radam", {"decoupled_weight_decay": "no"}, "decoupled_weight_decay"),
+    ("radam", {"weight_decay": -1.0}, "weight_decay"),
 ])
 def test_bad_hyperparameters_raise_a_message_naming_them(key, settings, named):
     with pytest.raises(ValueError, match=named):
@@ -161,3 +166,39 @@ def test_nadam_momentum_warms_up_from_half_of_beta1_at_the_pace_of_psi():
     assert fast.state["mu"][-2, 0] > 0.89
     flat = optim.simulate(HANDS["nadam"], "bowl", steps=50, lr=0.01, momentum_decay=0.0)
     np.testing.assert_array_equal(flat.state["mu"][:-1], 0.45)
+
+
+# --- RAdam -----------------------------------------------------------------------------------------------
+
+def _rho(beta2, t):
+    rho_inf = 2 / (1 - beta2) - 1
+    return rho_inf, rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+
+
+def test_radam_first_step_is_plain_sgd():
+    # rho_1 = rho_inf - 2 beta2 / (1 - beta2) = 1: no rectification, and m_1 / (1 - beta1) is the click itself.
+    tr, g0, _ = first_two_steps("radam", lr=0.001, betas=(0.9, 0.999))
+    np.testing.assert_allclose(tr.points[1], START - 0.001 * g0, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(tr.state["rho_t"][0], [1.0, 1.0], rtol=1e-12)
+
+
+def test_radam_switches_the_scaling_on_at_the_sixth_step():
+    lr, b1, b2, eps = 0.001, 0.9, 0.999, 1e-8
+    tr = optim.simulate(HANDS["radam"], "rosenbrock", start=START, steps=8, lr=lr, betas=(b1, b2))
+    np.testing.assert_array_equal(tr.state["rectified"][:-1, 0], [0, 0, 0, 0, 0, 1, 1, 1])
+    # Before: SGD with bias-corrected momentum.
+    m5 = tr.state["m"][4]
+    np.testing.assert_allclose(tr.points[5], tr.points[4] - lr * m5 / (1 - b1**5), rtol=0, atol=1e-15)
+    # At step 6: the rectified, scaled step, with r_6 written out.
+    rho_inf, rho_6 = _rho(b2, 6)
+    r6 = np.sqrt((rho_6 - 4) * (rho_6 - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_6))
+    m6, v6 = tr.state["m"][5], tr.state["v"][5]
+    expected = tr.points[5] - lr * m6 / (1 - b1**6) * r6 * np.sqrt(1 - b2**6) / (np.sqrt(v6) + eps)
+    np.testing.assert_allclose(tr.points[6], expected, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(tr.state["rho_t"][5, 0], rho_6, rtol=1e-12)
+
+
+def test_radam_with_a_short_loudness_memory_never_switches_on():
+    assert _rho(0.6, 1e6)[0] <= 5
+    tr = optim.simulate(HANDS["radam"], "bowl", steps=200, lr=0.01, betas=(0.9, 0.6))
+    assert not tr.state["rectified"][:-1].any() and tr.cracked_at() is not None

@@ -76,6 +76,11 @@ HANDS1_CASES = [
     ("radam", "RAdam", {"lr": 0.03, "weight_decay": 0.2, "decoupled_weight_decay": True, "eps": 1e-4},
      "himmelblau", (-0.3, 0.2), ("step", {"step_size": 40, "gamma": 0.5})),
     ("radam", "RAdam", {"lr": 0.004, "betas": (0.9, 0.6)}, "ravine", None, None),
+    ("adadelta", "Adadelta", {"eps": 1e-6}, "himmelblau", (0.5, -2.5), None),
+    ("adadelta", "Adadelta", {"lr": 1.0, "eps": 1e-3}, "rosenbrock", (-1.2, 1.0), None),
+    ("adadelta", "Adadelta", {"lr": 0.5, "rho": 0.95, "eps": 1e-2, "weight_decay": 0.05}, "beale", (1.0, 1.5),
+     ("exponential", {"gamma": 0.99})),
+    ("adadelta", "Adadelta", {"lr": 2.0, "rho": 0.5, "eps": 1e-4}, "ravine", None, None),
 ]
 
 

@@ -9,9 +9,9 @@ import pytest
 
 import optim
 from optim import schedules
-from optim.hands import adamax, nadam, radam
+from optim.hands import adadelta, adamax, nadam, radam
 
-HANDS = {spec.key: spec for spec in (*adamax.NEW_HANDS, *nadam.NEW_HANDS, *radam.NEW_HANDS)}
+HANDS = {spec.key: spec for spec in (*adamax.NEW_HANDS, *nadam.NEW_HANDS, *radam.NEW_HANDS, *adadelta.NEW_HANDS)}
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "torch_paths_hands1.json").read_text())
 START = np.array([-1.2, 1.0])
 
@@ -63,6 +63,8 @@ BATCH_SETTINGS = {
               "decoupled_weight_decay": [True, False, False]},
     "radam": {"lr": [1e-3, 5e-3, 2e-3], "betas": ([0.0, 0.9, 0.5], [0.6, 0.999, 0.9]),
               "weight_decay": [0.1, 0.1, 0.0], "decoupled_weight_decay": [True, False, False]},
+    "adadelta": {"lr": [0.5, 1.0, 2.0], "rho": [0.0, 0.9, 1.0], "eps": [1e-6, 1e-3, 1e-2],
+                 "weight_decay": [0.0, 0.1, 0.0]},
 }
 
 
@@ -97,6 +99,10 @@ def test_a_batch_equals_its_runs_one_by_one(key):
     ("radam", {"betas": (-0.1, 0.999)}, "beta1"),
     ("radam", {"decoupled_weight_decay": "no"}, "decoupled_weight_decay"),
     ("radam", {"weight_decay": -1.0}, "weight_decay"),
+    ("adadelta", {"rho": 1.5}, "rho"),
+    ("adadelta", {"rho": -0.1}, "rho"),
+    ("adadelta", {"eps": -1e-6}, "eps"),
+    ("adadelta", {"lr": np.inf}, "lr"),
 ])
 def test_bad_hyperparameters_raise_a_message_naming_them(key, settings, named):
     with pytest.raises(ValueError, match=named):
@@ -202,3 +208,27 @@ def test_radam_with_a_short_loudness_memory_never_switches_on():
     assert _rho(0.6, 1e6)[0] <= 5
     tr = optim.simulate(HANDS["radam"], "bowl", steps=200, lr=0.01, betas=(0.9, 0.6))
     assert not tr.state["rectified"][:-1].any() and tr.cracked_at() is not None
+
+
+# --- Adadelta --------------------------------------------------------------------------------------------
+
+def test_adadelta_first_steps_grow_from_the_root_of_eps():
+    lr, rho, eps = 1.0, 0.9, 1e-3
+    tr, g0, g1 = first_two_steps("adadelta", lr=lr, rho=rho, eps=eps)
+    delta0 = np.sqrt(eps) / np.sqrt((1 - rho) * g0**2 + eps) * g0
+    np.testing.assert_allclose(tr.points[1], START - lr * delta0, rtol=0, atol=1e-15)
+    u1 = (1 - rho) * delta0**2
+    np.testing.assert_allclose(tr.state["acc_delta"][0], u1, rtol=1e-15)
+    v2 = rho * (1 - rho) * g0**2 + (1 - rho) * g1**2
+    delta1 = np.sqrt(u1 + eps) / np.sqrt(v2 + eps) * g1
+    np.testing.assert_allclose(tr.points[2], tr.points[1] - lr * delta1, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(tr.state["effective_lr"][1], lr * np.sqrt(u1 + eps) / np.sqrt(v2 + eps), rtol=1e-15)
+    # On a loud vault the first turn is about sqrt(eps / (1 - rho)) per dial, whatever the slope.
+    np.testing.assert_allclose(np.abs(tr.points[1] - START), np.sqrt(eps / (1 - rho)), rtol=1e-4)
+
+
+def test_adadelta_that_forgets_nothing_and_learns_nothing_is_sgd():
+    # rho = 1: both memories stay zero, the scale is sqrt(eps) / sqrt(eps) = 1 and the turn is lr * g.
+    a = optim.simulate(HANDS["adadelta"], "himmelblau", steps=100, lr=0.01, rho=1.0, eps=1e-6)
+    b = optim.simulate("sgd", "himmelblau", steps=100, lr=0.01)
+    np.testing.assert_array_equal(a.points, b.points)

@@ -81,10 +81,23 @@ HANDS1_CASES = [
     ("adadelta", "Adadelta", {"lr": 0.5, "rho": 0.95, "eps": 1e-2, "weight_decay": 0.05}, "beale", (1.0, 1.5),
      ("exponential", {"gamma": 0.99})),
     ("adadelta", "Adadelta", {"lr": 2.0, "rho": 0.5, "eps": 1e-4}, "ravine", None, None),
+    ("asgd", "ASGD", {"lr": 1e-3, "t0": 50.0}, "rosenbrock", (-1.2, 1.0), None),
+    ("asgd", "ASGD", {"lr": 0.01, "lambd": 0.5, "alpha": 1.0, "t0": 10.0, "weight_decay": 0.05}, "himmelblau",
+     (0.5, -2.5), None),
+    ("asgd", "ASGD", {"lr": 0.003, "lambd": 2.0, "alpha": 0.5, "t0": 0.0}, "beale", (1.0, 1.5),
+     ("step", {"step_size": 30, "gamma": 0.5})),
+    ("asgd", "ASGD", {"lr": 0.01, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6}, "ravine", None, None),
 ]
 
 
-def torch_path(torch_class, kwargs, landscape, start, steps, schedule):
+# State worth comparing besides the path: our name -> torch's state key, per new hand.
+HANDS1_STATE = {"nadam": {"mu_product": "mu_product"}, "asgd": {"ax": "ax", "eta": "eta", "mu": "mu"},
+                "adafactor": {"variance": "variance"}}
+
+
+def torch_path(torch_class, kwargs, landscape, start, steps, schedule, state_names=None):
+    """The points torch.optim visits; with `state_names` (ours -> torch's), also that state after each
+    step, as {our name: [after step 1, after step 2, ...]}."""
     theta = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     optimizer = getattr(torch.optim, torch_class)([theta], **kwargs)
     scheduler = None
@@ -96,6 +109,7 @@ def torch_path(torch_class, kwargs, landscape, start, steps, schedule):
             "cosine": lambda: torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=0.0),
         }[name]()
     path = [theta.detach().tolist()]
+    states = {name: [] for name in state_names or {}}
     for _ in range(steps):
         optimizer.zero_grad()
         loss = landscape.value_fn(theta[0], theta[1])
@@ -104,7 +118,9 @@ def torch_path(torch_class, kwargs, landscape, start, steps, schedule):
         if scheduler is not None:
             scheduler.step()
         path.append(theta.detach().tolist())
-    return path
+        for name, torch_name in (state_names or {}).items():
+            states[name].append(optimizer.state[theta][torch_name].tolist())
+    return path if state_names is None else (path, states)
 
 
 def our_hyperparameters(kwargs):
@@ -123,11 +139,16 @@ def record(cases, steps, out, single_tensor=False):
         surface = landscapes.LANDSCAPES[name]
         start = tuple(surface.start) if start is None else start
         torch_kwargs = {**kwargs, "foreach": False} if single_tensor else kwargs
-        points = torch_path(torch_class, torch_kwargs, surface, start, steps, schedule)
+        case_state = {}
+        if single_tensor:
+            points, case_state = torch_path(torch_class, torch_kwargs, surface, start, steps, schedule,
+                                            HANDS1_STATE.get(key, {}))
+        else:
+            points = torch_path(torch_class, torch_kwargs, surface, start, steps, schedule)
         recorded.append({"optimizer": key, "landscape": name, "start": list(start), "steps": steps,
                          "torch_kwargs": dict(torch_kwargs),
                          "hyperparameters": our_hyperparameters(kwargs), "schedule": schedule,
-                         "points": points})
+                         "points": points, **({"state": case_state} if case_state else {})})
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"torch": torch.__version__, "default_dtype": str(torch.get_default_dtype()),
                                "cases": recorded}, indent=1) + "\n")

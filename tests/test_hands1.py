@@ -9,9 +9,10 @@ import pytest
 
 import optim
 from optim import schedules
-from optim.hands import adadelta, adamax, nadam, radam
+from optim.hands import adadelta, adamax, asgd, nadam, radam
 
-HANDS = {spec.key: spec for spec in (*adamax.NEW_HANDS, *nadam.NEW_HANDS, *radam.NEW_HANDS, *adadelta.NEW_HANDS)}
+HANDS = {spec.key: spec for spec in (*adamax.NEW_HANDS, *nadam.NEW_HANDS, *radam.NEW_HANDS, *adadelta.NEW_HANDS,
+                                         *asgd.NEW_HANDS)}
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "torch_paths_hands1.json").read_text())
 START = np.array([-1.2, 1.0])
 
@@ -51,6 +52,11 @@ def test_paths_match_torch_optim(case):
     assert tr.diverged_at is None
     assert np.abs(reference[-1] - reference[0]).max() > 0.05  # the hand really travels
     np.testing.assert_allclose(tr.points, reference, rtol=1e-13, atol=1e-13)
+    for name, values in case.get("state", {}).items():  # torch's state after each step
+        ours = tr.state[name][:-1]
+        values = np.array(values)
+        ours = ours if values.ndim == 2 else ours[:, 0]  # a number per run is kept on both dials
+        np.testing.assert_allclose(ours, values, rtol=1e-13, atol=1e-13, err_msg=name)
 
 
 # --- a batch is its runs, one by one, bit for bit --------------------------------------------------------
@@ -65,6 +71,8 @@ BATCH_SETTINGS = {
               "weight_decay": [0.1, 0.1, 0.0], "decoupled_weight_decay": [True, False, False]},
     "adadelta": {"lr": [0.5, 1.0, 2.0], "rho": [0.0, 0.9, 1.0], "eps": [1e-6, 1e-3, 1e-2],
                  "weight_decay": [0.0, 0.1, 0.0]},
+    "asgd": {"lr": [1e-3, 2e-3, 1e-4], "lambd": [1e-4, 0.5, 2.0], "alpha": [0.75, 1.0, 0.0],
+             "t0": [0.0, 10.0, 1e6], "weight_decay": [0.0, 0.1, 0.0]},
 }
 
 
@@ -103,6 +111,10 @@ def test_a_batch_equals_its_runs_one_by_one(key):
     ("adadelta", {"rho": -0.1}, "rho"),
     ("adadelta", {"eps": -1e-6}, "eps"),
     ("adadelta", {"lr": np.inf}, "lr"),
+    ("asgd", {"lambd": -1e-4}, "lambd"),
+    ("asgd", {"alpha": -0.75}, "alpha"),
+    ("asgd", {"t0": float("nan")}, "t0"),
+    ("asgd", {"momentum": 0.9}, "momentum"),
 ])
 def test_bad_hyperparameters_raise_a_message_naming_them(key, settings, named):
     with pytest.raises(ValueError, match=named):
@@ -232,3 +244,38 @@ def test_adadelta_that_forgets_nothing_and_learns_nothing_is_sgd():
     a = optim.simulate(HANDS["adadelta"], "himmelblau", steps=100, lr=0.01, rho=1.0, eps=1e-6)
     b = optim.simulate("sgd", "himmelblau", steps=100, lr=0.01)
     np.testing.assert_array_equal(a.points, b.points)
+
+
+# --- ASGD ------------------------------------------------------------------------------------------------
+
+def test_asgd_first_steps_and_its_decaying_reach():
+    lr, lambd, alpha = 0.01, 0.5, 0.75
+    tr, g0, g1 = first_two_steps("asgd", lr=lr, lambd=lambd, alpha=alpha, t0=0.0)
+    eta0 = float(np.float32(lr))  # torch keeps eta in float32: the first step uses the lr rounded so
+    theta1 = START * (1 - lambd * eta0) - eta0 * g0
+    np.testing.assert_allclose(tr.points[1], theta1, rtol=0, atol=1e-15)
+    eta1 = float(np.float32(lr / (1 + lambd * lr * 1) ** alpha))
+    assert tr.state["eta"][0, 0] == eta1 and tr.state["mu"][0, 0] == 1.0
+    np.testing.assert_array_equal(tr.state["ax"][0], tr.points[1])  # mu = 1: the ghost is the hand
+    np.testing.assert_allclose(tr.points[2], theta1 * (1 - lambd * eta1) - eta1 * g1, rtol=0, atol=1e-15)
+
+
+def test_asgd_ghost_is_the_average_of_the_points_after_t0():
+    t0 = 20
+    tr = optim.simulate(HANDS["asgd"], "himmelblau", start=(0.5, -2.5), steps=120, lr=0.01, t0=float(t0))
+    ax = tr.state["ax"]
+    np.testing.assert_array_equal(ax[: t0 + 2], tr.points[1: t0 + 3])  # rows are steps 1..t0+2
+    # From step t0 + 2 on, the ghost is the running mean of the points visited since then (up to the
+    # weights 1/k, which torch stores in float32).
+    for last in (t0 + 10, 80, 120):
+        np.testing.assert_allclose(ax[last - 1], tr.points[t0 + 2: last + 1].mean(axis=0), rtol=1e-8)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_asgd_ghost_settles_nearer_the_combination_than_the_jittering_hand(seed):
+    tr = optim.simulate(HANDS["asgd"], "himmelblau", start=(0.5, -2.5), steps=300, lr=0.01, t0=50.0,
+                        noise=5.0, seed=seed)
+    combination = np.array([3.584428, -1.848126])
+    ghost = np.linalg.norm(tr.state["ax"][-2] - combination)
+    hand = np.linalg.norm(tr.points[100:] - combination, axis=1)
+    assert ghost < 0.03 and ghost < np.median(hand) / 2

@@ -87,6 +87,11 @@ HANDS1_CASES = [
     ("asgd", "ASGD", {"lr": 0.003, "lambd": 2.0, "alpha": 0.5, "t0": 0.0}, "beale", (1.0, 1.5),
      ("step", {"step_size": 30, "gamma": 0.5})),
     ("asgd", "ASGD", {"lr": 0.01, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6}, "ravine", None, None),
+    ("adafactor", "Adafactor", {"lr": 0.05}, "rosenbrock", (-1.2, 1.0), None),
+    ("adafactor", "Adafactor", {"lr": 0.005, "beta2_decay": -0.5, "eps": (1e-10, 1e-2), "d": 2.0,
+                                "weight_decay": 0.1}, "himmelblau", (0.5, -2.5), None),
+    ("adafactor", "Adafactor", {"lr": 0.1, "eps": (None, 0.05)}, "beale", (1.0, 1.5), ("cosine", {})),
+    ("adafactor", "Adafactor", {"lr": 0.03, "beta2_decay": 0.0}, "ravine", None, None),
 ]
 
 

@@ -9,10 +9,10 @@ import pytest
 
 import optim
 from optim import schedules
-from optim.hands import adadelta, adamax, asgd, nadam, radam
+from optim.hands import adadelta, adafactor, adamax, asgd, nadam, radam
 
 HANDS = {spec.key: spec for spec in (*adamax.NEW_HANDS, *nadam.NEW_HANDS, *radam.NEW_HANDS, *adadelta.NEW_HANDS,
-                                         *asgd.NEW_HANDS)}
+                                         *asgd.NEW_HANDS, *adafactor.NEW_HANDS)}
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "torch_paths_hands1.json").read_text())
 START = np.array([-1.2, 1.0])
 
@@ -73,6 +73,8 @@ BATCH_SETTINGS = {
                  "weight_decay": [0.0, 0.1, 0.0]},
     "asgd": {"lr": [1e-3, 2e-3, 1e-4], "lambd": [1e-4, 0.5, 2.0], "alpha": [0.75, 1.0, 0.0],
              "t0": [0.0, 10.0, 1e6], "weight_decay": [0.0, 0.1, 0.0]},
+    "adafactor": {"lr": [1e-2, 5e-2, 2e-3], "beta2_decay": [-0.8, 0.0, -0.3], "eps1": [1e-30, 1e-10, 1e-3],
+                  "eps2": [1e-3, 1e-2, 0.1], "d": [1.0, 2.0, 1.5], "weight_decay": [0.0, 0.1, 0.0]},
 }
 
 
@@ -115,6 +117,12 @@ def test_a_batch_equals_its_runs_one_by_one(key):
     ("asgd", {"alpha": -0.75}, "alpha"),
     ("asgd", {"t0": float("nan")}, "t0"),
     ("asgd", {"momentum": 0.9}, "momentum"),
+    ("adafactor", {"beta2_decay": 0.5}, "beta2_decay"),
+    ("adafactor", {"d": 0.5}, "d"),
+    ("adafactor", {"d": np.array([1.0, 0.9])}, "d"),
+    ("adafactor", {"eps2": -1e-3}, "eps2"),
+    ("adafactor", {"eps1": -1.0}, "eps1"),
+    ("adafactor", {"eps": (None, 1e-3)}, "eps1, eps2"),
 ])
 def test_bad_hyperparameters_raise_a_message_naming_them(key, settings, named):
     with pytest.raises(ValueError, match=named):
@@ -279,3 +287,48 @@ def test_asgd_ghost_settles_nearer_the_combination_than_the_jittering_hand(seed)
     ghost = np.linalg.norm(tr.state["ax"][-2] - combination)
     hand = np.linalg.norm(tr.points[100:] - combination, axis=1)
     assert ghost < 0.03 and ghost < np.median(hand) / 2
+
+
+# --- Adafactor -------------------------------------------------------------------------------------------
+
+def _rms(pair):
+    return np.sqrt(np.mean(np.square(pair), axis=-1))
+
+
+def test_adafactor_first_steps():
+    lr, c, eps2, d, wd = 0.05, -0.8, 1e-3, 1.0, 0.1
+    tr, g0, g1 = first_two_steps("adafactor", lr=lr, beta2_decay=c, eps2=eps2, d=d, weight_decay=wd)
+    # Step 1: 1 - beta2 = 1 ** c = 1, so v_1 = g_1^2, the scaled turn is sign(g) (RMS 1: no clipping), and
+    # the reach is the dials' own RMS times min(lr, 1).
+    alpha1 = max(eps2, _rms(START)) * lr
+    theta1 = (1 - lr * wd) * START - alpha1 * np.sign(g0)
+    np.testing.assert_allclose(tr.points[1], theta1, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(tr.state["variance"][0], g0**2)
+    # Step 2: the memory keeps 1 - 2**c of the first click.
+    v2 = (1 - 2.0**c) * g0**2 + 2.0**c * g1**2
+    u2 = g1 / np.sqrt(v2)
+    alpha2 = max(eps2, _rms(theta1)) * min(lr, 1 / np.sqrt(2))
+    step2 = alpha2 / max(1.0, _rms(u2) / d)
+    np.testing.assert_allclose(tr.state["variance"][1], v2, rtol=1e-14)
+    np.testing.assert_allclose(tr.points[2], (1 - lr * wd) * theta1 - step2 * u2, rtol=0, atol=1e-15)
+
+
+def test_adafactor_reach_is_relative_to_the_size_of_the_dials():
+    far = optim.simulate(HANDS["adafactor"], "bowl", start=(3.0, -3.0), steps=1, lr=0.05)
+    near = optim.simulate(HANDS["adafactor"], "bowl", start=(0.3, -0.3), steps=1, lr=0.05)
+    at_origin = optim.simulate(HANDS["adafactor"], "bowl", start=(1e-6, -1e-6), steps=1, lr=0.05, eps2=1e-3)
+    np.testing.assert_allclose(np.abs(far.updates[0]), 3.0 * 0.05, rtol=1e-14)
+    np.testing.assert_allclose(np.abs(near.updates[0]), 0.3 * 0.05, rtol=1e-14)
+    np.testing.assert_allclose(np.abs(at_origin.updates[0]), 1e-3 * 0.05, rtol=1e-9)  # the eps2 floor
+
+
+def test_adafactor_clips_each_scaled_turn_to_rms_d():
+    d = 1.0
+    tr = optim.simulate(HANDS["adafactor"], "rosenbrock", start=START, steps=150, lr=0.05, d=d)
+    t = np.arange(1, 151)
+    alpha = np.maximum(1e-3, _rms(tr.points[:-1])) * np.minimum(0.05, 1 / np.sqrt(t))
+    turn = _rms(tr.updates[:-1])
+    assert np.all(turn <= alpha * d * (1 + 1e-12))
+    clipped = tr.state["step_size"][:-1, 0] < alpha * (1 - 1e-12)
+    assert clipped.sum() >= 5  # a loud click after quiet ones: the turn is cut back to RMS alpha * d
+    np.testing.assert_allclose(turn[clipped], alpha[clipped] * d, rtol=1e-12)

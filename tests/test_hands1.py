@@ -94,6 +94,24 @@ def test_a_batch_equals_its_runs_one_by_one(key):
             np.testing.assert_array_equal(batch.state[name][i], values, err_msg=name)
 
 
+SHOWN = {"adamax": ("m", "u", "m_hat", "effective_lr"), "nadam": ("m", "v", "mu_product", "mu", "effective_lr"),
+         "radam": ("m", "v", "rho_t", "rectified", "m_hat", "effective_lr"),
+         "adadelta": ("square_avg", "acc_delta", "effective_lr"), "asgd": ("ax", "eta", "mu"),
+         "adafactor": ("variance", "step_size", "rho_t", "effective_lr")}
+
+
+@pytest.mark.parametrize("key", HANDS)
+def test_one_setting_for_a_batch_of_starts_and_the_state_a_learner_sees(key):
+    starts = np.array([[-1.2, 1.0], [0.5, -0.5]])
+    batch = optim.simulate(HANDS[key], "himmelblau", start=starts, steps=30, record_state=True)
+    single = optim.simulate(HANDS[key], "himmelblau", start=starts[1], steps=30)
+    np.testing.assert_array_equal(batch.points[1], single.points)
+    assert set(single.state) == set(SHOWN[key])
+    table = single.to_frame()
+    for name in SHOWN[key]:
+        assert f"{name}_x" in table and np.isfinite(table[f"{name}_y"].to_numpy()[:-1]).all(), name
+
+
 # --- refusals --------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("key", "settings", "named"), [

@@ -14,7 +14,11 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from optim.hyperparameters import Hyperparameter
-from optim.registry import OptimizerSpec
+
+try:  # helper A's layout: the registry imports the hands, so the spec must come from its own module
+    from optim.spec import OptimizerSpec
+except ImportError:  # today's layout
+    from optim.registry import OptimizerSpec
 
 
 @dataclass(frozen=True)

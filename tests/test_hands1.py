@@ -208,6 +208,8 @@ def test_nadam_momentum_warms_up_from_half_of_beta1_at_the_pace_of_psi():
     assert 0.45 < mu[0] < mu[-1] < 0.47 and np.all(np.diff(mu) > 0)
     fast = optim.simulate(HANDS["nadam"], "bowl", steps=200, lr=0.01, momentum_decay=0.5)
     assert fast.state["mu"][-2, 0] > 0.89
+    psi = {"beta1": 0.9, "momentum_decay": 0.004}
+    assert nadam.momentum_at(psi, 9_000) < 0.9 * 0.9 < nadam.momentum_at(psi, 10_000)
     flat = optim.simulate(HANDS["nadam"], "bowl", steps=50, lr=0.01, momentum_decay=0.0)
     np.testing.assert_array_equal(flat.state["mu"][:-1], 0.45)
 
@@ -242,9 +244,15 @@ def test_radam_switches_the_scaling_on_at_the_sixth_step():
     np.testing.assert_allclose(tr.state["rho_t"][5, 0], rho_6, rtol=1e-12)
 
 
+@pytest.mark.parametrize(("beta2", "first_rectified"), [(0.85, 6), (0.9, 6), (0.999, 6), (0.9999, 6), (0.7, 10)])
+def test_radam_switches_on_at_the_sixth_step_later_near_two_thirds(beta2, first_rectified):
+    tr = optim.simulate(HANDS["radam"], "bowl", steps=30, lr=0.01, betas=(0.9, beta2))
+    assert np.argmax(tr.state["rectified"][:, 0]) + 1 == first_rectified
+
+
 def test_radam_with_a_short_loudness_memory_never_switches_on():
-    assert _rho(0.6, 1e6)[0] <= 5
-    tr = optim.simulate(HANDS["radam"], "bowl", steps=200, lr=0.01, betas=(0.9, 0.6))
+    assert _rho(0.66, 1e6)[0] <= 5 and _rho(2 / 3, 1e6)[0] <= 5 + 1e-12
+    tr = optim.simulate(HANDS["radam"], "bowl", steps=200, lr=0.01, betas=(0.9, 0.66))
     assert not tr.state["rectified"][:-1].any() and tr.cracked_at() is not None
 
 

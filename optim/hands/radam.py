@@ -48,8 +48,9 @@ def step(params, grad, state, hp, lr, t):
         \theta_t &= \theta_{t-1} - \eta\, \hat m_t\, r_t\, \frac{\sqrt{1-\beta_2^t}}{\sqrt{v_t} + \epsilon}
             \quad \text{if}\ \rho_t > 5, \qquad \text{else}\quad \theta_t = \theta_{t-1} - \eta\, \hat m_t
 
-    with ρ_t and r_t as in `rectifier`. Until ρ_t passes 5 (the sixth step for β₂ ≥ 0.9; never when
-    β₂ ≤ 0.6, since then ρ∞ ≤ 5) the hand is SGD with bias-corrected momentum and unscaled clicks. ε is
+    with ρ_t and r_t as in `rectifier`. Until ρ_t passes 5 (the sixth step for β₂ ≥ 0.85, later as β₂
+    nears 2/3: the tenth at 0.7; never when β₂ ≤ 2/3, since then ρ∞ ≤ 5) the hand is SGD with
+    bias-corrected momentum and unscaled clicks. ε is
     added to √v_t before the bias correction multiplies (Adam adds it after): ε/√(1−β₂ᵗ) in Adam's terms.
     The product is formed as torch does, ((m̂·η)·√(1−β₂ᵗ)/(√v+ε))·r_t. Weight decay is L2 (g_t = ∇f + λθ)
     or, with `decoupled_weight_decay`, AdamW's θ ← (1 − ηλ)θ before the step.
@@ -88,11 +89,11 @@ RADAM = hand_spec(
     key="radam", title="RAdam",
     description=(
         "Adam that does not trust its loudness memory too early: for the first few steps (until ρ_t, the "
-        "number of clicks its memory effectively averages, passes 5; the sixth step for β2 ≥ 0.9) it turns "
+        "number of clicks its memory effectively averages, passes 5; the sixth step for β2 ≥ 0.85) it turns "
         "the dials like plain momentum, by η times the remembered click, loud or quiet. Then the "
         "rectifier r_t switches the per-dial scaling on and lets it in gradually. So the first steps are as "
         "big as the click: on a steep vault an Adam-sized lr throws the hand before the scaling starts. "
-        "With β2 ≤ 0.6 the memory is too short ever to be trusted and it stays plain momentum. "
+        "With β2 ≤ 2/3 the memory is too short ever to be trusted and it stays plain momentum. "
         "Teaching default lr 0.005 (PyTorch: 0.001)."),
     latex=(r"\begin{aligned} m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \quad "
            r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\ "
@@ -105,7 +106,7 @@ RADAM = hand_spec(
         Hyperparameter("beta1", r"\beta_1", 0.9, UNIT_OPEN, low=0.0, high=0.99, torch_default=0.9,
                        help="The hand's momentum: how long it remembers which way the clicks pointed."),
         Hyperparameter("beta2", r"\beta_2", 0.999, UNIT_OPEN, low=0.5, high=0.9999, torch_default=0.999,
-                       help="How long the hand remembers how loud the clicks were. At 0.6 or less that "
+                       help="How long the hand remembers how loud the clicks were. At 2/3 or less that "
                             "memory is too short to be trusted and the scaling never switches on."),
         eps(1e-8), weight_decay(),
         Hyperparameter("decoupled_weight_decay", r"\text{decoupled}", False, SWITCH, torch_default=False,

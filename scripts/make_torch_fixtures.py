@@ -1,14 +1,9 @@
 """Record reference paths from torch.optim itself, so the tests can compare without torch installed.
 
-Run with `make fixtures` (it installs torch from requirements-bench.txt). Writes
-tests/fixtures/torch_paths.json (the first seven hands) and tests/fixtures/torch_paths_hands1.json (Adamax,
-NAdam, RAdam, Adadelta, ASGD, Adafactor): for each case, the settings and every point torch.optim visits,
-in float64, with the gradient from autograd on the landscape's own formula. `make_torch_fixtures.py hands1`
-writes only the second file.
-
-torch's default dtype stays float32, as in a program that never changes it: the dials are float64 but
-torch keeps some per-parameter scalars (NAdam's momentum product, ASGD's eta and mu) in float32, and the
-NumPy hands round exactly there too. The new hands' cases run torch's single-tensor code (foreach=False).
+Run with `make fixtures` (it installs torch from requirements-bench.txt). Writes one JSON file per set
+of hands under tests/fixtures/ (`python scripts/make_torch_fixtures.py [file ...]` rewrites only the
+named ones, so each set can be recorded without touching the others): for each case, the settings and
+every point torch.optim visits, in float64, with the gradient from autograd on the landscape's own formula.
 """
 
 from __future__ import annotations
@@ -24,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 import landscapes  # noqa: E402
 
-OUT = ROOT / "tests" / "fixtures" / "torch_paths.json"
+FIXTURES = ROOT / "tests" / "fixtures"
+OUT = FIXTURES / "torch_paths.json"
 STEPS = 120
 
 # (optimizer key, torch class, torch kwargs, landscape, start, schedule)
@@ -56,10 +52,13 @@ CASES = [
 ]
 
 
-HANDS1_OUT = ROOT / "tests" / "fixtures" / "torch_paths_hands1.json"
+# --- Adamax, NAdam, RAdam, Adadelta, ASGD and Adafactor (helper B1's hands) ----------------------------
+# torch's default dtype stays float32, as in a program that never changes it: the dials are float64, but
+# torch keeps some per-parameter numbers (NAdam's momentum product, ASGD's eta and mu) in float32 and the
+# NumPy hands round exactly there too. These cases run torch's single-tensor code (foreach=False).
 HANDS1_STEPS = 150
 
-# (optimizer key, torch class, torch kwargs, landscape, start, schedule): each hand's distinctive options.
+# (our key, torch class, torch kwargs, landscape, start, schedule): each hand's distinctive options.
 HANDS1_CASES = [
     ("adamax", "Adamax", {"lr": 0.05}, "rosenbrock", (-1.2, 1.0), None),
     ("adamax", "Adamax", {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-3, "weight_decay": 0.05},
@@ -94,15 +93,66 @@ HANDS1_CASES = [
     ("adafactor", "Adafactor", {"lr": 0.03, "beta2_decay": 0.0}, "ravine", None, None),
 ]
 
-
-# State worth comparing besides the path: our name -> torch's state key, per new hand.
+# State compared besides the path: our name -> torch's state key.
 HANDS1_STATE = {"nadam": {"mu_product": "mu_product"}, "asgd": {"ax": "ax", "eta": "eta", "mu": "mu"},
                 "adafactor": {"variance": "variance"}}
 
 
-def torch_path(torch_class, kwargs, landscape, start, steps, schedule, state_names=None):
-    """The points torch.optim visits; with `state_names` (ours -> torch's), also that state after each
-    step, as {our name: [after step 1, after step 2, ...]}."""
+def hands1_path(torch_class, kwargs, landscape, start, steps, schedule, state_names):
+    """The points torch.optim visits, and the state `state_names` (ours -> torch's) after every step."""
+    theta = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    optimizer = getattr(torch.optim, torch_class)([theta], **kwargs, foreach=False)
+    scheduler = None
+    if schedule is not None:
+        name, options = schedule
+        scheduler = {
+            "step": lambda: torch.optim.lr_scheduler.StepLR(optimizer, **options),
+            "exponential": lambda: torch.optim.lr_scheduler.ExponentialLR(optimizer, **options),
+            "cosine": lambda: torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=0.0),
+        }[name]()
+    path, states = [theta.detach().tolist()], {name: [] for name in state_names}
+    for _ in range(steps):
+        optimizer.zero_grad()
+        landscape.value_fn(theta[0], theta[1]).backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        path.append(theta.detach().tolist())
+        for name, torch_name in state_names.items():
+            states[name].append(optimizer.state[theta][torch_name].tolist())
+    return path, states
+
+
+def our_hyperparameters(kwargs):
+    """torch's keyword arguments under our names: Adafactor's eps=(eps1, eps2) is two knobs, and its
+    eps1=None means float64's machine epsilon (what torch uses for float64 dials)."""
+    ours = dict(kwargs)
+    if isinstance(ours.get("eps"), tuple):
+        eps1, ours["eps2"] = ours.pop("eps")
+        ours["eps1"] = float(torch.finfo(torch.float64).eps) if eps1 is None else eps1
+    return ours
+
+
+def write_hands1() -> None:
+    cases = []
+    for key, torch_class, kwargs, name, start, schedule in HANDS1_CASES:
+        surface = landscapes.LANDSCAPES[name]
+        start = tuple(surface.start) if start is None else start
+        points, states = hands1_path(torch_class, kwargs, surface, start, HANDS1_STEPS, schedule,
+                                     HANDS1_STATE.get(key, {}))
+        case = {"optimizer": key, "landscape": name, "start": list(start), "steps": HANDS1_STEPS,
+                "torch_kwargs": {**kwargs, "foreach": False}, "hyperparameters": our_hyperparameters(kwargs),
+                "schedule": schedule, "points": points}
+        if states:
+            case["state"] = states
+        cases.append(case)
+    out = FIXTURES / "torch_paths_hands1.json"
+    out.write_text(json.dumps({"torch": torch.__version__, "default_dtype": str(torch.get_default_dtype()),
+                               "cases": cases}, indent=1) + "\n")
+    print(f"wrote {len(cases)} reference paths from torch {torch.__version__} to {out.relative_to(ROOT)}")
+
+
+def torch_path(torch_class, kwargs, landscape, start, steps, schedule):
     theta = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     optimizer = getattr(torch.optim, torch_class)([theta], **kwargs)
     scheduler = None
@@ -114,7 +164,6 @@ def torch_path(torch_class, kwargs, landscape, start, steps, schedule, state_nam
             "cosine": lambda: torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=0.0),
         }[name]()
     path = [theta.detach().tolist()]
-    states = {name: [] for name in state_names or {}}
     for _ in range(steps):
         optimizer.zero_grad()
         loss = landscape.value_fn(theta[0], theta[1])
@@ -123,48 +172,34 @@ def torch_path(torch_class, kwargs, landscape, start, steps, schedule, state_nam
         if scheduler is not None:
             scheduler.step()
         path.append(theta.detach().tolist())
-        for name, torch_name in (state_names or {}).items():
-            states[name].append(optimizer.state[theta][torch_name].tolist())
-    return path if state_names is None else (path, states)
+    return path
 
 
-def our_hyperparameters(kwargs):
-    """torch's keyword arguments under our names: Adafactor's eps=(eps1, eps2) is two knobs, eps1=None is
-    float64's machine epsilon (what torch uses for float64 dials); nesterov and foreach are not knobs."""
-    ours = {k: v for k, v in kwargs.items() if k not in ("nesterov", "foreach")}
-    if isinstance(ours.get("eps"), tuple):
-        eps1, ours["eps2"] = ours.pop("eps")
-        ours["eps1"] = float(torch.finfo(torch.float64).eps) if eps1 is None else eps1
-    return ours
-
-
-def record(cases, steps, out, single_tensor=False):
-    recorded = []
-    for key, torch_class, kwargs, name, start, schedule in cases:
+def write_original_seven() -> None:
+    cases = []
+    for key, torch_class, kwargs, name, start, schedule in CASES:
         surface = landscapes.LANDSCAPES[name]
         start = tuple(surface.start) if start is None else start
-        torch_kwargs = {**kwargs, "foreach": False} if single_tensor else kwargs
-        case_state = {}
-        if single_tensor:
-            points, case_state = torch_path(torch_class, torch_kwargs, surface, start, steps, schedule,
-                                            HANDS1_STATE.get(key, {}))
-        else:
-            points = torch_path(torch_class, torch_kwargs, surface, start, steps, schedule)
-        recorded.append({"optimizer": key, "landscape": name, "start": list(start), "steps": steps,
-                         "torch_kwargs": dict(torch_kwargs),
-                         "hyperparameters": our_hyperparameters(kwargs), "schedule": schedule,
-                         "points": points, **({"state": case_state} if case_state else {})})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"torch": torch.__version__, "default_dtype": str(torch.get_default_dtype()),
-                               "cases": recorded}, indent=1) + "\n")
-    print(f"wrote {len(recorded)} reference paths from torch {torch.__version__} to {out.relative_to(ROOT)}")
+        points = torch_path(torch_class, kwargs, surface, start, STEPS, schedule)
+        hyperparameters = {k: v for k, v in kwargs.items() if k != "nesterov"}
+        cases.append({"optimizer": key, "landscape": name, "start": list(start), "steps": STEPS,
+                      "hyperparameters": hyperparameters, "schedule": schedule, "points": points})
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases}, indent=1) + "\n")
+    print(f"wrote {len(cases)} reference paths from torch {torch.__version__} to {OUT.relative_to(ROOT)}")
 
 
-def main() -> None:
-    if sys.argv[1:] != ["hands1"]:
-        record(CASES, STEPS, OUT)
-    record(HANDS1_CASES, HANDS1_STEPS, HANDS1_OUT, single_tensor=True)
+WRITERS = {"torch_paths.json": write_original_seven, "torch_paths_hands1.json": write_hands1}
+
+
+def main(names: list[str]) -> None:
+    unknown = set(names) - set(WRITERS)
+    if unknown:
+        raise SystemExit(f"unknown fixture file {', '.join(sorted(unknown))}: choose from {', '.join(WRITERS)}")
+    for name in names or WRITERS:
+        WRITERS[name]()
 
 
 if __name__ == "__main__":
-    main()
+    torch.set_num_threads(1)
+    main(sys.argv[1:])

@@ -64,6 +64,7 @@ HANDS1_CASES = [
     ("adamax", "Adamax", {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-3, "weight_decay": 0.05},
      "beale", (1.0, 1.5), None),
     ("adamax", "Adamax", {"lr": 0.05, "betas": (0.5, 0.9)}, "himmelblau", (0.5, -2.5), ("cosine", {})),
+    ("adamax", "Adamax", {"lr": 0.01, "betas": (0.95, 0.9999), "eps": 1e-6}, "ravine", None, None),
     ("nadam", "NAdam", {"lr": 0.05}, "rosenbrock", (-1.2, 1.0), None),
     ("nadam", "NAdam", {"lr": 0.02, "betas": (0.95, 0.99), "momentum_decay": 0.2, "weight_decay": 0.05},
      "beale", (1.0, 1.5), None),

@@ -25,7 +25,8 @@ def rectifier(hp, t):
     rectification term, :math:`\rho_\infty = 2/(1-\beta_2) - 1`,
     :math:`\rho_t = \rho_\infty - 2t\beta_2^t/(1-\beta_2^t)`,
     :math:`r_t = \sqrt{(\rho_t-4)(\rho_t-2)\rho_\infty / ((\rho_\infty-4)(\rho_\infty-2)\rho_t)}`.
-    r_t is NaN where it is not defined (ρ_t ≤ 4); torch uses it only where ρ_t > 5."""
+    r_t is NaN where the root's argument is negative (2 < ρ_t < 4) and meaningless wherever ρ_t ≤ 5:
+    torch uses it only where ρ_t > 5."""
     b2 = hp["beta2"]
     rho_inf = 2 / (1 - b2) - 1
     rho_t = rho_inf - 2 * t * _power(b2, t) / (1 - _power(b2, t))

@@ -20,6 +20,17 @@ def init(params, hp):
     return {"m": zeros, "v": zeros}
 
 
+def _second_moment_terms(hp, t):
+    """ρ_t, r_t and √(1−β₂ᵗ) of step t, with β₂ᵗ computed once."""
+    b2 = hp["beta2"]
+    b2_t = _power(b2, t)
+    rho_inf = 2 / (1 - b2) - 1
+    rho_t = rho_inf - 2 * t * b2_t / (1 - b2_t)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rect = np.power((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t), 0.5)
+    return rho_t, rect, np.power(1 - b2_t, 0.5)
+
+
 def rectifier(hp, t):
     r"""(ρ_t, r_t) of step t: the length of the approximated simple moving average and the variance
     rectification term, :math:`\rho_\infty = 2/(1-\beta_2) - 1`,
@@ -27,17 +38,12 @@ def rectifier(hp, t):
     :math:`r_t = \sqrt{(\rho_t-4)(\rho_t-2)\rho_\infty / ((\rho_\infty-4)(\rho_\infty-2)\rho_t)}`.
     r_t is NaN where the root's argument is negative (2 < ρ_t < 4) and meaningless wherever ρ_t ≤ 5:
     torch uses it only where ρ_t > 5."""
-    b2 = hp["beta2"]
-    rho_inf = 2 / (1 - b2) - 1
-    rho_t = rho_inf - 2 * t * _power(b2, t) / (1 - _power(b2, t))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rect = np.power((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t), 0.5)
-    return rho_t, rect
+    return _second_moment_terms(hp, t)[:2]
 
 
-def _adaptive(v, hp, t):
+def _adaptive(v, hp, root_of_correction):
     # torch writes bias_correction2 ** 0.5 / (sqrt(v) + eps), which a tensor computes as reciprocal * scalar
-    return (1 / (np.sqrt(v) + hp["eps"])) * np.power(1 - _power(hp["beta2"], t), 0.5)
+    return (1 / (np.sqrt(v) + hp["eps"])) * root_of_correction
 
 
 def step(params, grad, state, hp, lr, t):
@@ -63,8 +69,11 @@ def step(params, grad, state, hp, lr, t):
     m = _lerp(state["m"], g, 1 - b1)
     v = b2 * state["v"] + ((1 - b2) * g) * g
     m_hat = m / (1 - _power(b1, t))
-    rho_t, rect = rectifier(hp, t)
-    update = _select(rho_t > RECTIFIER_THRESHOLD, m_hat * lr * _adaptive(v, hp, t) * rect, m_hat * lr)
+    rho_t, rect, root_of_correction = _second_moment_terms(hp, t)
+    rectified = rho_t > RECTIFIER_THRESHOLD
+    if not np.any(rectified):
+        return params - m_hat * lr, {"m": m, "v": v}
+    update = _select(rectified, m_hat * lr * _adaptive(v, hp, root_of_correction) * rect, m_hat * lr)
     return params - update, {"m": m, "v": v}
 
 
@@ -73,9 +82,9 @@ def derive(history, hp, lr, t):
     the bias-corrected momentum; and each dial's reach, what multiplies m̂_t: η r_t √(1−β₂ᵗ)/(√v_t+ε) once
     rectified, plainly η before."""
     shape = history["m"].shape
-    rho_t, rect = rectifier(hp, t)
+    rho_t, rect, root_of_correction = _second_moment_terms(hp, t)
     rectified = rho_t > RECTIFIER_THRESHOLD
-    reach = _select(rectified, lr * _adaptive(history["v"], hp, t) * rect, lr)
+    reach = _select(rectified, lr * _adaptive(history["v"], hp, root_of_correction) * rect, lr)
     return {"rho_t": np.broadcast_to(rho_t, shape).copy(),
             "rectified": np.broadcast_to(rectified, shape).astype(np.float64),
             "m_hat": history["m"] / (1 - _power(hp["beta1"], t)),

@@ -30,7 +30,7 @@ def init(params, hp):
 
 def relative_step(lr, t):
     """ρ_t = min(lr, 1/√t): the share of the dials' own size that step t may move them."""
-    return np.minimum(lr, 1 / _power(float(t), 0.5))
+    return np.minimum(lr, 1 / np.sqrt(t))
 
 
 def step(params, grad, state, hp, lr, t):
@@ -51,7 +51,8 @@ def step(params, grad, state, hp, lr, t):
     """
     rho = relative_step(lr, t)
     alpha = np.maximum(hp["eps2"], _root_mean_square(params)) * rho
-    params = params * (1 - lr * hp["weight_decay"])
+    if np.ndim(hp["weight_decay"]) or hp["weight_decay"]:
+        params = params * (1 - lr * hp["weight_decay"])
     variance = _lerp(state["variance"], grad * grad, _power(float(t), hp["beta2_decay"]))
     eps1 = hp["eps1"]
     update = 1 / np.sqrt(np.maximum(variance, eps1 * eps1)) * grad

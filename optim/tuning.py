@@ -64,12 +64,23 @@ class Tuning:
     leapt: int  # rungs that stayed on the map but crossed a hump in one step
     teaching: bool = False  # True when the vault's declared teaching rate was used
 
+    @property
+    def diverged(self) -> bool:
+        """Whether the chosen rung spins off, which happens only when every rung does."""
+        return self.spun_off == self.rungs
+
 
 def lr_ladder(low: float, high: float) -> np.ndarray:
     """Learning rates 1, 2, 3, 5, 7 × 10^k between `low` and `high`: even steps on a log scale."""
     decades = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
     values = sorted({round(m * 10.0**e, 12) for e in decades for m in LADDER_MANTISSAS})
     return np.array([v for v in values if low <= v <= high])
+
+
+def ladder_for(optimizer) -> np.ndarray:
+    """The optimizer's lr ladder across its slider's range: the rungs tuning tries and the slider offers."""
+    h = registry.get(optimizer).hyperparameter("lr")
+    return lr_ladder(h.low, h.high)
 
 
 def left_map_at(trajectory: Trajectory, margin: float = MAP_MARGIN):

@@ -1,0 +1,1 @@
+"""The app's own logic, without Streamlit or plotly."""

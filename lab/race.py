@@ -1,14 +1,12 @@
 """The race: each hand tuned under the race's own conditions, and the hands ranked.
 
-Tuning is `optim.tuning.suggest` (one batched run over the hand's lr ladder, the same rungs the slider
+Tuning is `optim.tuning.tune` (one batched run over the hand's lr ladder, the same rungs the slider
 offers) with the vault, start, steps, noise, schedule and the hand's other settings of the race, preferring
 the rung that settles soonest. The ranking and the leaderboard take paths (anything with `label`,
 `cracked_at`, `settled_at`, `diverged_at` and `final_loss`, as `viz.PathView` has).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,27 +17,12 @@ from optim import tuning
 MEDALS = ("🥇", "🥈", "🥉")
 
 
-@dataclass(frozen=True)
-class Tuning:
-    lr: float
-    reason: str  # why this rung, in words
-    rungs: int
-    spun_off: int  # how many rungs of the ladder spun off
-
-
-def tune(scene: Scene) -> Tuning:
-    """The best rung of the hand's lr ladder for this race; `scene.hyperparameters` holds its other settings
-    (any lr there is ignored)."""
+def tune(scene: Scene) -> tuning.Tuning:
+    """The hand's learning rate for this race (`optim.tuning.tune`, preferring the rung that settles
+    soonest); `scene.hyperparameters` holds its other settings (any lr there is ignored)."""
     others = {name: value for name, value in scene.hyperparameters if name != "lr"}
-    found = tuning.suggest(scene.optimizer, scene.surface, scene.start, scene.steps, prefer="fast",
-                           noise=scene.noise, seed=scene.seed, schedule=scene.schedule, **others)
-    if found.diverged:
-        reason = "every rung of the ladder spun off, so this is the smallest"
-    elif found.settled_at >= 0:
-        reason = f"the rung that reaches the combination soonest and stays there (from step {found.settled_at})"
-    else:
-        reason = "no rung cracks the safe in time; this one ends with the lowest loss"
-    return Tuning(found.lr, reason, found.rungs, found.spun_off)
+    return tuning.tune(scene.optimizer, scene.surface, scene.start, scene.steps, prefer="fast",
+                       noise=scene.noise, seed=scene.seed, schedule=scene.schedule, **others)
 
 
 def rank(path) -> tuple:

@@ -12,8 +12,9 @@ import streamlit as st
 
 import optim
 import viz
-from lab.race import Tuning, tune
+from lab.race import tune
 from lab.scene import Scene, surface_or_refusal
+from optim.tuning import Tuning
 from ui import figures, runs, scene, url_state
 from ui.url_state import Setting
 from viz.scales import format_loss

@@ -1,8 +1,9 @@
 """Record reference paths from torch.optim itself, so the tests can compare without torch installed.
 
-Run with `make fixtures` (it installs torch from requirements-bench.txt). Writes
-tests/fixtures/torch_paths.json: for each case, the settings and every point torch.optim visits, in
-float64, with the gradient from autograd on the landscape's own formula.
+Run with `make fixtures` (it installs torch from requirements-bench.txt). Writes one JSON file per set
+of hands under tests/fixtures/ (`python scripts/make_torch_fixtures.py [file ...]` rewrites only the
+named ones, so each set can be recorded without touching the others): for each case, the settings and
+every point torch.optim visits, in float64, with the gradient from autograd on the landscape's own formula.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 import landscapes  # noqa: E402
 
-OUT = ROOT / "tests" / "fixtures" / "torch_paths.json"
+FIXTURES = ROOT / "tests" / "fixtures"
+OUT = FIXTURES / "torch_paths.json"
 STEPS = 120
 
 # (optimizer key, torch class, torch kwargs, landscape, start, schedule)
@@ -73,7 +75,7 @@ def torch_path(torch_class, kwargs, landscape, start, steps, schedule):
     return path
 
 
-def main() -> None:
+def write_original_seven() -> None:
     cases = []
     for key, torch_class, kwargs, name, start, schedule in CASES:
         surface = landscapes.LANDSCAPES[name]
@@ -87,5 +89,121 @@ def main() -> None:
     print(f"wrote {len(cases)} reference paths from torch {torch.__version__} to {OUT.relative_to(ROOT)}")
 
 
+# --- Rprop, LBFGS and Muon (helper B2's hands) --------------------------------------------------------
+# (our key, torch class, torch kwargs, landscape, start, schedule). Lion has no torch class: its tests
+# check it against the paper's rule instead.
+HANDS2_CASES = [
+    ("rprop", "Rprop", {"lr": 0.01}, "rosenbrock", (-1.2, 1.0), None),
+    ("rprop", "Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-4, 0.5)}, "beale", (1.0, 1.5), None),
+    ("rprop", "Rprop", {"lr": 0.2, "etas": (0.6, 1.1), "step_sizes": (1e-3, 0.1)}, "himmelblau", (0.5, -2.5),
+     None),
+    # A schedule changes group["lr"], which Rprop never reads again: the path must not notice.
+    ("rprop", "Rprop", {"lr": 0.02}, "ravine", None, ("step", {"step_size": 30, "gamma": 0.5})),
+    ("lbfgs", "LBFGS", {"lr": 0.1, "max_iter": 1, "history_size": 10}, "rosenbrock", (-1.2, 1.0), None),
+    ("lbfgs", "LBFGS", {"lr": 1.0, "max_iter": 1, "max_eval": 25, "history_size": 10,
+                        "line_search_fn": "strong_wolfe"}, "rosenbrock", (-1.2, 1.0), None),
+    ("lbfgs", "LBFGS", {"lr": 1.0, "max_iter": 1, "max_eval": 6, "history_size": 3,
+                        "line_search_fn": "strong_wolfe", "tolerance_change": 1e-6}, "beale", (1.0, 1.5), None),
+    ("lbfgs", "LBFGS", {"lr": 1.0, "max_iter": 1, "line_search_fn": "strong_wolfe"}, "himmelblau", (0.5, -2.5),
+     None),
+    ("lbfgs", "LBFGS", {"lr": 0.5, "max_iter": 1, "history_size": 2, "tolerance_grad": 1e-4}, "himmelblau",
+     (-0.3, 0.2), None),
+    ("lbfgs", "LBFGS", {"lr": 0.2, "max_iter": 1, "history_size": 5}, "ravine", None, ("cosine", {})),
+    ("muon", "Muon", {"lr": 0.02}, "rosenbrock", (-1.2, 1.0), None),
+    ("muon", "Muon", {"lr": 0.05, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0}, "himmelblau",
+     (0.5, -2.5), None),
+    ("muon", "Muon", {"lr": 0.03, "momentum": 0.8, "weight_decay": 0.05, "ns_steps": 3,
+                      "adjust_lr_fn": "match_rms_adamw"}, "beale", (1.0, 1.5), None),
+    ("muon", "Muon", {"lr": 0.05, "eps": 1e-3}, "ravine", None, ("exponential", {"gamma": 0.98})),
+]
+NS_SAMPLES = 4000  # random 1×2 matrices put through torch's Newton–Schulz, to measure our bfloat16 emulation
+
+
+def _scheduler(optimizer, schedule, steps):
+    if schedule is None:
+        return None
+    name, options = schedule
+    return {
+        "step": lambda: torch.optim.lr_scheduler.StepLR(optimizer, **options),
+        "exponential": lambda: torch.optim.lr_scheduler.ExponentialLR(optimizer, **options),
+        "cosine": lambda: torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=0.0),
+    }[name]()
+
+
+def hands2_path(torch_class, kwargs, landscape, start, steps, schedule):
+    """The path, and for LBFGS the running count of function evaluations after every step.
+
+    Muon takes only matrices, so the two dials are one 1×2 matrix; LBFGS is driven through a closure.
+    """
+    shape = (1, 2) if torch_class == "Muon" else (2,)
+    theta = torch.tensor(start, dtype=torch.float64).reshape(shape).requires_grad_(True)
+    optimizer = getattr(torch.optim, torch_class)([theta], **kwargs)
+    scheduler = _scheduler(optimizer, schedule, steps)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = landscape.value_fn(theta.reshape(-1)[0], theta.reshape(-1)[1])
+        loss.backward()
+        return loss
+
+    path, evaluations = [theta.detach().reshape(-1).tolist()], [0]
+    for _ in range(steps):
+        if torch_class == "LBFGS":
+            optimizer.step(closure)
+            evaluations.append(optimizer.state[theta]["func_evals"])
+        else:
+            closure()
+            optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        path.append(theta.detach().reshape(-1).tolist())
+    return path, evaluations
+
+
+def newton_schulz_samples():
+    """Inputs and torch's bfloat16 Newton–Schulz outputs for random 1×2 matrices over many scales."""
+    from torch.optim._muon import DEFAULT_A, DEFAULT_B, DEFAULT_C, EPS, _zeropower_via_newtonschulz
+
+    generator = torch.Generator().manual_seed(0)
+    directions = torch.randn(NS_SAMPLES, 2, dtype=torch.float64, generator=generator)
+    scales = 10.0 ** (torch.rand(NS_SAMPLES, 1, dtype=torch.float64, generator=generator) * 12 - 6)
+    inputs = directions * scales
+    outputs = {}
+    for steps in (5, 3):
+        outputs[str(steps)] = [
+            _zeropower_via_newtonschulz(row.reshape(1, 2), (DEFAULT_A, DEFAULT_B, DEFAULT_C), steps, EPS)
+            .double().reshape(-1).tolist() for row in inputs]
+    return {"inputs": inputs.tolist(), "outputs": outputs}
+
+
+def write_hands2() -> None:
+    cases = []
+    for key, torch_class, kwargs, name, start, schedule in HANDS2_CASES:
+        surface = landscapes.LANDSCAPES[name]
+        start = tuple(surface.start) if start is None else start
+        points, evaluations = hands2_path(torch_class, kwargs, surface, start, STEPS, schedule)
+        case = {"optimizer": key, "torch_kwargs": kwargs, "landscape": name, "start": list(start),
+                "steps": STEPS, "schedule": schedule, "points": points}
+        if torch_class == "LBFGS":
+            case["func_evals"] = evaluations
+        cases.append(case)
+    out = FIXTURES / "torch_paths_hands2.json"
+    out.write_text(json.dumps({"torch": torch.__version__, "cases": cases,
+                               "newton_schulz": newton_schulz_samples()}, indent=1) + "\n")
+    print(f"wrote {len(cases)} reference paths from torch {torch.__version__} to {out.relative_to(ROOT)}")
+
+
+WRITERS = {"torch_paths.json": write_original_seven, "torch_paths_hands2.json": write_hands2}
+
+
+def main(names: list[str]) -> None:
+    unknown = set(names) - set(WRITERS)
+    if unknown:
+        raise SystemExit(f"unknown fixture file {', '.join(sorted(unknown))}: choose from {', '.join(WRITERS)}")
+    for name in names or WRITERS:
+        WRITERS[name]()
+
+
 if __name__ == "__main__":
-    main()
+    torch.set_num_threads(1)
+    main(sys.argv[1:])

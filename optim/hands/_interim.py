@@ -63,3 +63,23 @@ class Bounded(Hyperparameter):
             raise ValueError(f"{self.name} must be a {'whole' if self.whole else 'finite'} number in "
                              f"{self.allowed}, got {example!r}")
         return checked
+
+
+@dataclass(frozen=True)
+class NamedSwitch(Hyperparameter):
+    """A switch that torch spells as a name: `on` (e.g. "strong_wolfe") means True; None and the names in
+    `off` mean False. The app shows it as a toggle; `simulate` accepts torch's spelling too."""
+
+    plain: str = ""
+    on: str = ""
+    off: tuple[str, ...] = ()
+
+    def validate(self, value, n_runs: int | None = None):
+        if value is None or (isinstance(value, str) and value in self.off):
+            value = False
+        elif isinstance(value, str):
+            if value != self.on:
+                allowed = ", ".join(repr(v) for v in (self.on, *self.off, None))
+                raise ValueError(f"{self.name} must be one of {allowed} (or True/False), got {value!r}")
+            value = True
+        return super().validate(value, n_runs)

@@ -9,6 +9,8 @@ from optim.hands.lbfgs import LBFGS
 from tests.hands2_fixtures import case_id, cases, schedule
 
 START = np.array([-1.2, 1.0])
+# Vaults where torch's autograd gradient equals our hand-derived one bit for bit (measured on 500 points).
+SAME_CLICK_AS_AUTOGRAD = {"himmelblau", "ravine"}
 TORCH_DEFAULTS = {"line_search_fn": None, "max_eval": 1, "history_size": 100}  # torch's, with max_iter=1
 
 
@@ -27,13 +29,16 @@ def run(case):
 def test_paths_and_evaluation_counts_match_torch_optim(case):
     tr = run(case)
     assert tr.diverged_at is None
-    # torch fuses t·d into the dials with one rounding (FMA) and differentiates the vault with autograd,
-    # so paths part at the last bit after a few steps. The curvature sketch amplifies that: measured, every
-    # case stays within 4e-12 of torch for 60 steps, and all but the fixed-stride run on Rosenbrock for all
-    # 120; that one's 1-ulp difference at step 23 grows to 3e-6 by the end, as a chaotic path does.
     reference = np.array(case["points"])
-    np.testing.assert_allclose(tr.points[:61], reference[:61], rtol=0, atol=1e-11)
-    np.testing.assert_allclose(tr.points, reference, rtol=0, atol=1e-5)
+    if case["landscape"] in SAME_CLICK_AS_AUTOGRAD and case["schedule"] is None:
+        np.testing.assert_array_equal(tr.points, reference)
+    else:
+        # torch's autograd click on Rosenbrock and Beale, and its schedulers' recursive learning rates,
+        # differ from ours in the last bit; the curvature sketch amplifies that. Measured: every case
+        # within 4e-12 of torch for 60 steps, all but the fixed-stride run on Rosenbrock within 7e-14
+        # for 120; that one's 1-ulp difference at step 7 grows to 1.4e-6 by the end, as a chaotic path does.
+        np.testing.assert_allclose(tr.points[:61], reference[:61], rtol=0, atol=1e-11)
+        np.testing.assert_allclose(tr.points, reference, rtol=0, atol=1e-5)
     np.testing.assert_array_equal(tr.state["func_evals"][:-1, 0], case["func_evals"][1:])
 
 

@@ -47,10 +47,14 @@ def test_paths_match_torch_optim(case):
     tr = optim.simulate(MUON, case["landscape"], start=case["start"], steps=case["steps"],
                         schedule=schedule(case["schedule"]), **ours(case["torch_kwargs"]))
     assert tr.diverged_at is None
-    # Measured: two cases bit for bit, the others within 9e-16 (torch's autograd click and its fused
-    # multiply-add into the dials). A last-bit difference in a click could flip one bfloat16 rounding and
-    # move a step by ~lr/256; it did not happen on any recorded step.
-    np.testing.assert_allclose(tr.points, np.array(case["points"]), rtol=0, atol=1e-14)
+    reference = np.array(case["points"])
+    if case["schedule"] is None:
+        np.testing.assert_array_equal(tr.points, reference)
+    else:
+        # torch's schedulers compute the learning rate recursively, ours in closed form: they differ in
+        # the last bit. Measured: within 9e-16 over 120 steps. (A last-bit difference in a click could
+        # flip one bfloat16 rounding and move a step by ~lr/256; it did not happen on any recorded step.)
+        np.testing.assert_allclose(tr.points, reference, rtol=0, atol=1e-14)
 
 
 def test_recorded_cases_cover_the_distinctive_options():

@@ -25,14 +25,16 @@ Conventions worth knowing:
   step starts from is the one `simulate` passes in, noise included.
 - Per-run counters (`func_evals`, `t`) are stored on both dials so they fit the (2, N) state layout; the
   memory of pairs (`old_dirs`, `old_stps`, `ro`), shape (history, 2, N), is not recorded per step.
-- torch adds `t·d` and the two-loop corrections with fused multiply-adds on CPUs that have them (this
-  machine does); NumPy rounds the product first, so paths agree with torch's to rounding, not bit for bit.
+- torch adds `t·d` and the two-loop corrections with fused multiply-adds on CPUs that have them (all
+  current x86-64 and ARM ones); `optim.hands._fused` rounds them the same way. Where torch's autograd
+  click equals ours (Himmelblau, the ravine) paths are bit for bit; elsewhere they part at the last bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from optim.hands._fused import fused_multiply_add
 from optim.hands._interim import Bounded, NamedSwitch, hand_spec
 from optim.hyperparameters import NON_NEGATIVE, SWITCH, Hyperparameter, lr
 
@@ -91,12 +93,12 @@ def _two_loop(g, old_dirs, old_stps, ro, count, h_diag):
     for i in range(alphas.shape[0] - 1, -1, -1):
         used = i < count
         alphas[i] = _dot(old_stps[i], q) * ro[i]
-        q = np.where(used, q + (-alphas[i]) * old_dirs[i], q)
+        q = np.where(used, fused_multiply_add(-alphas[i], old_dirs[i], q), q)
     r = q * h_diag
     for i in range(alphas.shape[0]):
         used = i < count
         beta = _dot(old_dirs[i], r) * ro[i]
-        r = np.where(used, r + (alphas[i] - beta) * old_stps[i], r)
+        r = np.where(used, fused_multiply_add(alphas[i] - beta, old_stps[i], r), r)
     return r
 
 
@@ -118,7 +120,7 @@ def _strong_wolfe(closure, x, t, d, f, gtd, searching, tolerance_change, max_ls)
     searching, the others keep their values. Returns the step length and the number of evaluations."""
     cols = np.arange(x.shape[1])
     d_norm = _max_abs(d)
-    f_new, g_new = closure(x + t * d)
+    f_new, g_new = closure(fused_multiply_add(t, d, x))
     evaluations = searching.astype(np.int64)
     gtd_new = _dot(g_new, d)
     t_prev, f_prev, gtd_prev = np.zeros_like(t), f, gtd
@@ -146,7 +148,7 @@ def _strong_wolfe(closure, x, t, d, f, gtd, searching, tolerance_change, max_ls)
         t_prev, f_prev, gtd_prev = (np.where(going, a, b) for a, b in ((t, t_prev), (f_new, f_prev),
                                                                        (gtd_new, gtd_prev)))
         t = np.where(going, t_next, t)
-        f_try, g_try = closure(x + t * d)
+        f_try, g_try = closure(fused_multiply_add(t, d, x))
         f_new, gtd_new = np.where(going, f_try, f_new), np.where(going, _dot(g_try, d), gtd_new)
         evaluations += going
         ls_iter += going
@@ -171,7 +173,7 @@ def _strong_wolfe(closure, x, t, d, f, gtd, searching, tolerance_change, max_ls)
                                           bottom + margin), t_try)
         insufficient = np.where(live, near_edge & ~pushed, insufficient)
         t = np.where(live, t_try, t)
-        f_try, g_try = closure(x + t * d)
+        f_try, g_try = closure(fused_multiply_add(t, d, x))
         gtd_try = _dot(g_try, d)
         evaluations += live
         ls_iter += live
@@ -234,7 +236,7 @@ def lbfgs_step(params, grad, state, hp, lr, t, closure=None):
                                          hp["tolerance_change"], np.asarray(hp["max_eval"]) - 1)
         length = np.where(searching, searched, length)
         evals = evals + trials
-    new_params = np.where(moving, params + length * direction, params)
+    new_params = np.where(moving, fused_multiply_add(length, direction, params), params)
     new_state = {
         "d": direction, "t": np.broadcast_to(length, params.shape).copy(), "func_evals": evals,
         "prev_flat_grad": np.where(active, grad, state["prev_flat_grad"]), "H_diag": h_diag, "n_iter": n_iter,

@@ -26,7 +26,8 @@ Conventions worth knowing:
   (norms from 1e-6 to 1e6, 3 and 5 steps; tests/test_hands_muon.py) and on 9,000 more spanning 1e-12 to
   1e2 with ε of 1e-7, 1e-3 and 0.5 (measured once while writing this). Whole paths agree with
   torch.optim.Muon within 9e-16 over 120 steps on four vaults, two of them bit for bit.
-  The update is then applied in float64 as torch does.
+  The momentum (torch's `lerp`) and the update (`add_` with `alpha`) are fused multiply-adds in torch
+  on FMA hardware; `optim.hands._fused` rounds them the same way.
 - ε is PyTorch's (1e-7): the floor under the norm, so a silent vault (U ≈ 0) does not divide by zero.
 """
 
@@ -36,9 +37,10 @@ import math
 
 import numpy as np
 
+from optim.hands._fused import fused_lerp, fused_multiply_add
 from optim.hands._interim import Bounded, NamedSwitch, hand_spec
 from optim.hyperparameters import NON_NEGATIVE, SWITCH, UNIT_OPEN, Hyperparameter, lr
-from optim.rules import _lerp, _select
+from optim.rules import _select
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)  # torch.optim._muon's DEFAULT_A, DEFAULT_B, DEFAULT_C
 MATCH_RMS_ADAMW = 0.2 * math.sqrt(2)  # torch's 0.2·√max(A, B) for a 1×2 matrix ("original": √max(1, A/B) = 1)
@@ -89,12 +91,13 @@ def muon_step(params, grad, state, hp, lr, t):
         \theta_t = (1-\eta\lambda)\,\theta_{t-1} - \eta\, r\, \mathrm{NS}_k(U_t)
     """
     mu = hp["momentum"]
-    buffer = _lerp(state["momentum_buffer"], grad, 1 - mu)
-    update = _select(hp["nesterov"], _lerp(grad, buffer, mu), buffer)
+    buffer = fused_lerp(state["momentum_buffer"], grad, 1 - mu)
+    update = _select(hp["nesterov"], fused_lerp(grad, buffer, mu), buffer)
     orthogonalized = newton_schulz(update, hp["ns_steps"], hp["eps"])
     adjusted_lr = lr * _select(hp["adjust_lr_fn"], MATCH_RMS_ADAMW, 1.0)
     params = params * (1 - lr * hp["weight_decay"])
-    return params + (-adjusted_lr) * orthogonalized, {"momentum_buffer": buffer, "orthogonalized": orthogonalized}
+    new_state = {"momentum_buffer": buffer, "orthogonalized": orthogonalized}
+    return fused_multiply_add(-adjusted_lr, orthogonalized, params), new_state
 
 
 MUON = hand_spec(

@@ -15,44 +15,38 @@ from __future__ import annotations
 
 import numpy as np
 
-_SPLITTER = 134217729.0  # 2**27 + 1: splits a double into two 26-bit halves
-
-
-def _split(a):
-    scaled = _SPLITTER * a
-    high = scaled - (scaled - a)
-    return high, a - high
-
-
-def _two_product(a, b):
-    product = a * b
-    a_high, a_low = _split(a)
-    b_high, b_low = _split(b)
-    error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
-    return product, error
-
-
-def _two_sum(a, b):
-    total = a + b
-    b_virtual = total - a
-    return total, (a - (total - b_virtual)) + (b - b_virtual)
-
-
-def _add_rounding_to_odd(a, b):
-    total, error = _two_sum(a, b)
-    even = (np.asarray(total, dtype=np.float64).view(np.int64) & 1) == 0
-    return np.where((error != 0) & even, np.nextafter(total, np.copysign(np.inf, error)), total)
+_SPLITTER = 134217729.0  # 2**27 + 1: splits a double into two 26-bit halves (Veltkamp)
 
 
 def fused_multiply_add(a, b, c):
-    """a·b + c rounded once, as an FMA instruction computes it (float64, broadcasting)."""
-    a, b, c = (np.asarray(v, dtype=np.float64) for v in (a, b, c))
+    """a·b + c rounded once, as an FMA instruction computes it (float64, broadcasting).
+
+    Written out in one body: the hands call it thousands of times per run on small arrays, where each
+    extra Python call costs more than the arithmetic.
+    """
     with np.errstate(all="ignore"):
-        high, low = _two_product(a, b)
-        sum_high, sum_low = _two_sum(c, high)
-        fused = sum_high + _add_rounding_to_odd(sum_low, low)
-        plain = a * b + c  # the special cases (inf, nan, overflow) where the splitting is not exact
-    return np.where(np.isfinite(fused), fused, plain)
+        product = np.multiply(a, b)
+        scaled = _SPLITTER * a
+        a_high = scaled - (scaled - a)
+        a_low = a - a_high
+        scaled = _SPLITTER * b
+        b_high = scaled - (scaled - b)
+        b_low = b - b_high
+        product_low = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low  # exact
+        high = c + product  # TwoSum(c, product): high + low == c + product exactly
+        virtual = high - c
+        low = (c - (high - virtual)) + (product - virtual)
+        tail = low + product_low  # rounded to odd below: nudged off an even last bit if it was inexact
+        virtual = tail - low
+        tail_error = (low - (tail - virtual)) + (product_low - virtual)
+        to_odd = (tail_error != 0) & ((tail.view(np.int64) & 1) == 0)
+        if to_odd.any():
+            tail = np.where(to_odd, np.nextafter(tail, np.copysign(np.inf, tail_error)), tail)
+        fused = high + tail
+        special = ~np.isfinite(fused)  # inf, nan or overflow, where the splitting is not exact
+        if special.any():
+            fused = np.where(special, product + c, fused)
+    return fused
 
 
 def fused_lerp(start, end, weight):

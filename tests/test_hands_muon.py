@@ -82,6 +82,11 @@ def test_every_turn_has_the_same_length(ns_steps, landscape):
     np.testing.assert_allclose(lengths, 0.01 * stride(ns_steps), rtol=4e-2)
 
 
+def test_the_stride_lengths_the_description_quotes():
+    assert "0.7·lr with 5 steps, 0.72·lr with 3" in MUON.description
+    assert round(stride(5), 1) == 0.7 and round(stride(3), 2) == 0.72
+
+
 def test_weight_decay_and_the_adamw_matching_scale():
     plain = optim.simulate(MUON, "rosenbrock", start=START, steps=1, lr=0.02)
     both = optim.simulate(MUON, "rosenbrock", start=START, steps=1, lr=0.02, weight_decay=0.5,

@@ -106,13 +106,13 @@ MUON = hand_spec(
     description=(
         "The hand built for matrices, here holding a 1×2 one: it keeps a momentum of the clicks, then "
         "'orthogonalises' it with a few cheap polynomial steps (Newton–Schulz) in bfloat16. On a single row "
-        "that only normalises: every turn has the same length, about lr, pointed where the momentum points, "
-        "however loud or faint the clicks. Like Lion it never slows down near the combination, but it "
-        "measures its stride across both dials together instead of per dial. Its bfloat16 arithmetic is "
-        "emulated bit for bit (each of 4,000 random 1×2 matrices orthogonalises exactly as torch 2.13 does, "
-        "with 3 steps and with 5); paths then agree with torch.optim.Muon to 1e-15. Teaching defaults lr 0.02, "
-        "weight decay 0 (PyTorch: lr 0.001, weight decay 0.1); momentum 0.95 with Nesterov, 5 steps, "
-        "as PyTorch."),
+        "that only normalises: every turn has the same length (about 0.7·lr with 5 steps, 0.72·lr with 3), "
+        "pointed where the momentum points, however loud or faint the clicks. Like Lion it never slows down "
+        "near the combination, but it measures its stride across both dials together instead of per dial. Its"
+        " bfloat16 arithmetic is emulated bit for bit (each of 4,000 random 1×2 matrices orthogonalises "
+        "exactly as torch 2.13 does, with 3 steps and with 5); paths then match torch.optim.Muon bit for bit "
+        "(within 1e-15 under a learning-rate schedule). Teaching defaults lr 0.02, weight decay 0 (PyTorch: "
+        "lr 0.001, weight decay 0.1); momentum 0.95 with Nesterov, 5 steps, as PyTorch."),
     latex=(r"\begin{aligned} B_t &= \mu B_{t-1} + (1-\mu)\, g_t \\ "
            r"U_t &= (1-\mu)\, g_t + \mu B_t \quad (\text{Nesterov; else } U_t = B_t) \\ "
            r"O_t &= \mathrm{NS}_k(U_t):\ X \leftarrow \tfrac{U}{\lVert U\rVert},\ "

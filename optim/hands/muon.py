@@ -108,8 +108,8 @@ MUON = hand_spec(
         "'orthogonalises' it with a few cheap polynomial steps (Newton–Schulz) in bfloat16. On a single row "
         "that only normalises: every turn has the same length (about 0.7·lr with 5 steps, 0.72·lr with 3), "
         "pointed where the momentum points, however loud or faint the clicks. Like Lion it never slows down "
-        "near the combination, but it measures its stride across both dials together instead of per dial. Its"
-        " bfloat16 arithmetic is emulated bit for bit (each of 4,000 random 1×2 matrices orthogonalises "
+        "near the combination, but it measures its stride across both dials together instead of per dial. "
+        "Its bfloat16 arithmetic is emulated bit for bit (each of 4,000 random 1×2 matrices orthogonalises "
         "exactly as torch 2.13 does, with 3 steps and with 5); paths then match torch.optim.Muon bit for bit "
         "(within 1e-15 under a learning-rate schedule). Teaching defaults lr 0.02, weight decay 0 (PyTorch: "
         "lr 0.001, weight decay 0.1); momentum 0.95 with Nesterov, 5 steps, as PyTorch."),

@@ -116,6 +116,9 @@ HANDS2_CASES = [
                       "adjust_lr_fn": "match_rms_adamw"}, "beale", (1.0, 1.5), None),
     ("muon", "Muon", {"lr": 0.05, "eps": 1e-3}, "ravine", None, ("exponential", {"gamma": 0.98})),
 ]
+# Random LBFGS settings on vaults where autograd's gradient equals ours bit for bit, so every branch of
+# the line search (and torch's mix of floats and 0-dim tensors in it) is compared to the last bit.
+RANDOM_LBFGS_CASES, RANDOM_LBFGS_STEPS = 40, 60
 NS_SAMPLES = 4000  # random 1×2 matrices put through torch's Newton–Schulz, to measure our bfloat16 emulation
 
 
@@ -160,6 +163,26 @@ def hands2_path(torch_class, kwargs, landscape, start, steps, schedule):
     return path, evaluations
 
 
+def random_lbfgs_cases():
+    """(key, class, kwargs, landscape, start, schedule) drawn from a fixed seed."""
+    generator = torch.Generator().manual_seed(1)
+
+    def uniform(low, high):
+        return low + (high - low) * torch.rand((), dtype=torch.float64, generator=generator).item()
+
+    cases = []
+    for i in range(RANDOM_LBFGS_CASES):
+        name = ("himmelblau", "ravine", "bowl")[i % 3]
+        (x0, x1), (y0, y1) = landscapes.LANDSCAPES[name].bounds
+        kwargs = {"lr": 10 ** uniform(-2, 0.5), "max_iter": 1, "history_size": int(uniform(1, 12)),
+                  "max_eval": int(uniform(1, 30)), "tolerance_change": 10 ** uniform(-12, -3),
+                  "tolerance_grad": 10 ** uniform(-10, -3)}
+        if uniform(0, 1) < 0.7:
+            kwargs["line_search_fn"] = "strong_wolfe"
+        cases.append(("lbfgs", "LBFGS", kwargs, name, (uniform(x0, x1), uniform(y0, y1)), None))
+    return cases
+
+
 def newton_schulz_samples():
     """Inputs and torch's bfloat16 Newton–Schulz outputs for random 1×2 matrices over many scales."""
     from torch.optim._muon import DEFAULT_A, DEFAULT_B, DEFAULT_C, EPS, _zeropower_via_newtonschulz
@@ -178,12 +201,13 @@ def newton_schulz_samples():
 
 def write_hands2() -> None:
     cases = []
-    for key, torch_class, kwargs, name, start, schedule in HANDS2_CASES:
+    chosen = [(case, STEPS) for case in HANDS2_CASES] + [(case, RANDOM_LBFGS_STEPS) for case in random_lbfgs_cases()]
+    for (key, torch_class, kwargs, name, start, schedule), steps in chosen:
         surface = landscapes.LANDSCAPES[name]
         start = tuple(surface.start) if start is None else start
-        points, evaluations = hands2_path(torch_class, kwargs, surface, start, STEPS, schedule)
+        points, evaluations = hands2_path(torch_class, kwargs, surface, start, steps, schedule)
         case = {"optimizer": key, "torch_kwargs": kwargs, "landscape": name, "start": list(start),
-                "steps": STEPS, "schedule": schedule, "points": points}
+                "steps": steps, "schedule": schedule, "points": points}
         if torch_class == "LBFGS":
             case["func_evals"] = evaluations
         cases.append(case)

@@ -6,11 +6,12 @@ import pytest
 
 import optim
 from optim.hands.lbfgs import LBFGS
+from optim.simulate import DIVERGENCE_MARGIN
 from tests.hands2_fixtures import case_id, cases, schedule
 
 START = np.array([-1.2, 1.0])
-# Vaults where torch's autograd gradient equals our hand-derived one bit for bit (measured on 500 points).
-SAME_CLICK_AS_AUTOGRAD = {"himmelblau", "ravine"}
+# Vaults where torch's autograd gradient and loss equal ours bit for bit (measured on 2,000 points each).
+SAME_CLICK_AS_AUTOGRAD = {"himmelblau", "ravine", "bowl"}
 TORCH_DEFAULTS = {"line_search_fn": None, "max_eval": 1, "history_size": 100}  # torch's, with max_iter=1
 
 
@@ -28,10 +29,18 @@ def run(case):
 @pytest.mark.parametrize("case", cases("lbfgs"), ids=case_id)
 def test_paths_and_evaluation_counts_match_torch_optim(case):
     tr = run(case)
-    assert tr.diverged_at is None
     reference = np.array(case["points"])
+    # The chosen cases stay on the map; a random setting may spin off (a fixed stride of 3 on the ravine):
+    # then the path is compared up to the step our simulate calls diverged, where torch's has left too.
+    end = tr.steps + 1 if tr.diverged_at is None else tr.diverged_at
+    assert tr.diverged_at is None or case["steps"] < 120
+    if tr.diverged_at is not None:
+        (x0, x1), (y0, y1) = tr.landscape.bounds
+        margin = DIVERGENCE_MARGIN * np.array([x1 - x0, y1 - y0])
+        inside = (reference[end] >= np.array([x0, y0]) - margin) & (reference[end] <= np.array([x1, y1]) + margin)
+        assert not inside.all()
     if case["landscape"] in SAME_CLICK_AS_AUTOGRAD and case["schedule"] is None:
-        np.testing.assert_array_equal(tr.points, reference)
+        np.testing.assert_array_equal(tr.points[:end], reference[:end])
     else:
         # torch's autograd click on Rosenbrock and Beale, and its schedulers' recursive learning rates,
         # differ from ours in the last bit; the curvature sketch amplifies that. Measured: every case
@@ -39,13 +48,18 @@ def test_paths_and_evaluation_counts_match_torch_optim(case):
         # for 120; that one's 1-ulp difference at step 7 grows to 1.4e-6 by the end, as a chaotic path does.
         np.testing.assert_allclose(tr.points[:61], reference[:61], rtol=0, atol=1e-11)
         np.testing.assert_allclose(tr.points, reference, rtol=0, atol=1e-5)
-    np.testing.assert_array_equal(tr.state["func_evals"][:-1, 0], case["func_evals"][1:])
+    np.testing.assert_array_equal(tr.state["func_evals"][:end - 1, 0], case["func_evals"][1:end])
 
 
 def test_recorded_cases_cover_the_distinctive_options():
-    used = set().union(*(case["torch_kwargs"] for case in cases("lbfgs")))
+    chosen = [case for case in cases("lbfgs") if case["steps"] >= 120]
+    used = set().union(*(case["torch_kwargs"] for case in chosen))
     assert {"line_search_fn", "history_size", "max_eval", "tolerance_grad", "tolerance_change"} <= used
-    assert len({c["landscape"] for c in cases("lbfgs")}) >= 3 and all(c["steps"] >= 120 for c in cases("lbfgs"))
+    assert len({c["landscape"] for c in chosen}) >= 3 and len(chosen) >= 6
+    # Besides them, 40 random settings (60 steps) that must match bit for bit, many searching at length.
+    randomised = [case for case in cases("lbfgs") if case["steps"] < 120]
+    assert len(randomised) == 40
+    assert sum(max(np.diff(case["func_evals"])) > 3 for case in randomised) >= 10
 
 
 def test_first_two_steps_by_hand_without_line_search():

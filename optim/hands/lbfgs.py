@@ -28,6 +28,9 @@ Conventions worth knowing:
 - torch adds `t·d` and the two-loop corrections with fused multiply-adds on CPUs that have them (all
   current x86-64 and ARM ones); `optim.hands._fused` rounds them the same way. Where torch's autograd
   click equals ours (Himmelblau, the ravine) paths are bit for bit; elsewhere they part at the last bit.
+- Inside its line search torch mixes Python floats and 0-dim tensors, and `float / tensor` is computed
+  as `reciprocal(tensor) * float`, rounding twice; which step lengths are tensors depends on the branch
+  taken. `_strong_wolfe` tracks that per run, so even the cubic interpolation rounds as torch's does.
 """
 
 from __future__ import annotations
@@ -102,30 +105,54 @@ def _two_loop(g, old_dirs, old_stps, ro, count, h_diag):
     return r
 
 
-def _cubic_minimum(x1, f1, g1, x2, f2, g2, low=None, high=None):
+def _cubic_minimum(x1, f1, g1, x2, f2, g2, x_tensor, low=None, high=None):
     """Minimiser of the cubic through two points with values and slopes, clamped to [low, high]
-    (default: between the points), or the middle of that range when the cubic has no minimum."""
+    (default: between the points), or the middle of that range when the cubic has no minimum.
+
+    torch mixes Python floats and 0-dim tensors here, and `float / tensor` is computed as
+    `tensor.reciprocal() * float` (two roundings). So each step length carries a flag, "is a tensor in
+    torch": `x_tensor` (x1, x2), `low`/`high` as (value, flag) pairs. Returns (value, flag).
+    """
+    x1_tensor, x2_tensor = x_tensor
     if low is None:
-        low, high = np.where(x1 <= x2, x1, x2), np.where(x1 <= x2, x2, x1)
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+        ordered = x1 <= x2
+        low = (np.where(ordered, x1, x2), np.where(ordered, x1_tensor, x2_tensor))
+        high = (np.where(ordered, x2, x1), np.where(ordered, x2_tensor, x1_tensor))
+    (low, low_tensor), (high, high_tensor) = low, high
+    rise = 3 * (f1 - f2)
+    run = x1 - x2
+    d1 = g1 + g2 - np.where(x1_tensor | x2_tensor, (1.0 / run) * rise, rise / run)
     d2_square = d1 * d1 - g1 * g2
     d2 = np.sqrt(np.where(d2_square >= 0, d2_square, 0.0))
     position = np.where(x1 <= x2, x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2)),
                         x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2)))
-    return np.where(d2_square >= 0, _py_min(_py_max(position, low), high), (low + high) / 2.0)
+    # Python's max(position, low) then min(., high): which object wins decides the flag (position is a tensor).
+    raised = _py_max(position, low)
+    raised_tensor = np.where(low > position, low_tensor, True)
+    clamped = _py_min(raised, high)
+    clamped_tensor = np.where(high < raised, high_tensor, raised_tensor)
+    has_minimum = d2_square >= 0
+    return (np.where(has_minimum, clamped, (low + high) / 2.0),
+            np.where(has_minimum, clamped_tensor, low_tensor | high_tensor))
 
 
-def _strong_wolfe(closure, x, t, d, f, gtd, searching, tolerance_change, max_ls):
+def _strong_wolfe(closure, x, t, t_tensor, d, f, gtd, searching, tolerance_change, max_ls):
     """torch's `_strong_wolfe` for every run in `searching` at once: each loop turn moves the runs still
-    searching, the others keep their values. Returns the step length and the number of evaluations."""
+    searching, the others keep their values. Returns the step length and the number of evaluations.
+
+    `t_tensor` says where torch's initial step length is a 0-dim tensor rather than a float (see
+    `_cubic_minimum`); the flag travels with every trial step length and bracket end.
+    """
     cols = np.arange(x.shape[1])
     d_norm = _max_abs(d)
     f_new, g_new = closure(fused_multiply_add(t, d, x))
     evaluations = searching.astype(np.int64)
     gtd_new = _dot(g_new, d)
     t_prev, f_prev, gtd_prev = np.zeros_like(t), f, gtd
+    t_prev_tensor = np.zeros(x.shape[1], dtype=bool)  # torch starts from the int 0
     ls_iter = np.zeros(x.shape[1], dtype=np.int64)
     bracket, bracket_f, bracket_gtd = (np.full((2, x.shape[1]), np.nan) for _ in range(3))
+    bracket_tensor = np.zeros((2, x.shape[1]), dtype=bool)
     done = np.zeros(x.shape[1], dtype=bool)
     bracketing = searching.copy()
     while True:  # bracket an interval that holds a point satisfying the strong Wolfe conditions
@@ -137,6 +164,8 @@ def _strong_wolfe(closure, x, t, d, f, gtd, searching, tolerance_change, max_ls)
         pair = live & (too_high | (~wolfe & (gtd_new >= 0)))
         single = live & wolfe
         bracket = np.where(pair, (t_prev, t), np.where(single, (t, t), bracket))
+        bracket_tensor = np.where(pair, (t_prev_tensor, t_tensor), np.where(single, (t_tensor, t_tensor),
+                                                                             bracket_tensor))
         bracket_f = np.where(pair, (f_prev, f_new), np.where(single, (f_new, f_new), bracket_f))
         bracket_gtd = np.where(pair, (gtd_prev, gtd_new), bracket_gtd)
         done |= single
@@ -144,16 +173,20 @@ def _strong_wolfe(closure, x, t, d, f, gtd, searching, tolerance_change, max_ls)
         going = live & ~(pair | single)
         if not going.any():
             continue
-        t_next = _cubic_minimum(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, t + 0.01 * (t - t_prev), t * 10)
-        t_prev, f_prev, gtd_prev = (np.where(going, a, b) for a, b in ((t, t_prev), (f_new, f_prev),
-                                                                       (gtd_new, gtd_prev)))
-        t = np.where(going, t_next, t)
+        t_next, t_next_tensor = _cubic_minimum(
+            t_prev, f_prev, gtd_prev, t, f_new, gtd_new, (t_prev_tensor, t_tensor),
+            (t + 0.01 * (t - t_prev), t_tensor | t_prev_tensor), (t * 10, t_tensor))
+        t_prev, f_prev, gtd_prev, t_prev_tensor = (
+            np.where(going, a, b) for a, b in ((t, t_prev), (f_new, f_prev), (gtd_new, gtd_prev),
+                                                (t_tensor, t_prev_tensor)))
+        t, t_tensor = np.where(going, t_next, t), np.where(going, t_next_tensor, t_tensor)
         f_try, g_try = closure(fused_multiply_add(t, d, x))
         f_new, gtd_new = np.where(going, f_try, f_new), np.where(going, _dot(g_try, d), gtd_new)
         evaluations += going
         ls_iter += going
     # Runs still bracketing used up their evaluations: the bracket is [0, t].
     bracket = np.where(bracketing, (np.zeros_like(t), t), bracket)
+    bracket_tensor = np.where(bracketing, (np.zeros_like(t_tensor), t_tensor), bracket_tensor)
     bracket_f = np.where(bracketing, (f, f_new), bracket_f)
     low = np.where(bracket_f[0] <= bracket_f[1], 0, 1)
     insufficient = np.zeros(x.shape[1], dtype=bool)
@@ -164,15 +197,19 @@ def _strong_wolfe(closure, x, t, d, f, gtd, searching, tolerance_change, max_ls)
         zooming &= live
         if not live.any():
             break
-        t_try = _cubic_minimum(bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1])
+        t_try, t_try_tensor = _cubic_minimum(bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1],
+                                             bracket_gtd[1], bracket_tensor)
         top, bottom = _py_max(bracket[0], bracket[1]), _py_min(bracket[0], bracket[1])
+        top_tensor = np.where(bracket[1] > bracket[0], bracket_tensor[1], bracket_tensor[0])
+        bottom_tensor = np.where(bracket[1] < bracket[0], bracket_tensor[1], bracket_tensor[0])
         margin = 0.1 * (top - bottom)
         near_edge = _py_min(top - t_try, t_try - bottom) < margin
         pushed = near_edge & (insufficient | (t_try >= top) | (t_try <= bottom))
-        t_try = np.where(pushed, np.where(np.abs(t_try - top) < np.abs(t_try - bottom), top - margin,
-                                          bottom + margin), t_try)
+        nearer_top = np.abs(t_try - top) < np.abs(t_try - bottom)
+        t_try = np.where(pushed, np.where(nearer_top, top - margin, bottom + margin), t_try)
+        t_try_tensor = np.where(pushed, top_tensor | bottom_tensor, t_try_tensor)
         insufficient = np.where(live, near_edge & ~pushed, insufficient)
-        t = np.where(live, t_try, t)
+        t, t_tensor = np.where(live, t_try, t), np.where(live, t_try_tensor, t_tensor)
         f_try, g_try = closure(fused_multiply_add(t, d, x))
         gtd_try = _dot(g_try, d)
         evaluations += live
@@ -182,7 +219,7 @@ def _strong_wolfe(closure, x, t, d, f, gtd, searching, tolerance_change, max_ls)
         lower = live & ~too_high
         done |= lower & (np.abs(gtd_try) <= -C2 * gtd)
         swap = lower & ~done & (gtd_try * (bracket[high, cols] - bracket[low, cols]) >= 0)
-        for values, new in ((bracket, t), (bracket_f, f_try), (bracket_gtd, gtd_try)):
+        for values, new in ((bracket, t), (bracket_f, f_try), (bracket_gtd, gtd_try), (bracket_tensor, t_tensor)):
             values[high[too_high], cols[too_high]] = new[too_high]
             values[high[swap], cols[swap]] = values[low[swap], cols[swap]]
             values[low[lower], cols[lower]] = new[lower]
@@ -232,8 +269,10 @@ def lbfgs_step(params, grad, state, hp, lr, t, closure=None):
     searching = moving & search
     if searching.any():
         loss, _ = closure(params)
-        searched, trials = _strong_wolfe(closure, params, length, direction, loss, gtd, searching,
-                                         hp["tolerance_change"], np.asarray(hp["max_eval"]) - 1)
+        # torch's first guess is a 0-dim tensor where 1/‖g‖₁ won min(1, 1/‖g‖₁), a float otherwise.
+        length_is_tensor = first & (inverse_l1 < 1.0)
+        searched, trials = _strong_wolfe(closure, params, length, length_is_tensor, direction, loss, gtd,
+                                         searching, hp["tolerance_change"], np.asarray(hp["max_eval"]) - 1)
         length = np.where(searching, searched, length)
         evals = evals + trials
     new_params = np.where(moving, fused_multiply_add(length, direction, params), params)

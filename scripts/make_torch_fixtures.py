@@ -116,9 +116,11 @@ HANDS2_CASES = [
                       "adjust_lr_fn": "match_rms_adamw"}, "beale", (1.0, 1.5), None),
     ("muon", "Muon", {"lr": 0.05, "eps": 1e-3}, "ravine", None, ("exponential", {"gamma": 0.98})),
 ]
-# Random LBFGS settings on vaults where autograd's gradient equals ours bit for bit, so every branch of
-# the line search (and torch's mix of floats and 0-dim tensors in it) is compared to the last bit.
-RANDOM_LBFGS_CASES, RANDOM_LBFGS_STEPS = 40, 60
+# Random settings, 60 steps each, compared to the last bit: LBFGS on vaults where autograd's gradient
+# equals ours, so every branch of the line search (and torch's mix of floats and 0-dim tensors in it) is
+# exercised; Rprop and Muon on every plain vault (their sign and bfloat16 rounding absorb autograd's
+# last-bit differences).
+RANDOM_CASES, RANDOM_STEPS = {"lbfgs": 40, "rprop": 20, "muon": 20}, 60
 NS_SAMPLES = 4000  # random 1×2 matrices put through torch's Newton–Schulz, to measure our bfloat16 emulation
 
 
@@ -163,23 +165,39 @@ def hands2_path(torch_class, kwargs, landscape, start, steps, schedule):
     return path, evaluations
 
 
-def random_lbfgs_cases():
+def random_cases():
     """(key, class, kwargs, landscape, start, schedule) drawn from a fixed seed."""
     generator = torch.Generator().manual_seed(1)
 
     def uniform(low, high):
         return low + (high - low) * torch.rand((), dtype=torch.float64, generator=generator).item()
 
+    def settings(key):
+        if key == "lbfgs":
+            kwargs = {"lr": 10 ** uniform(-2, 0.5), "max_iter": 1, "history_size": int(uniform(1, 12)),
+                      "max_eval": int(uniform(1, 30)), "tolerance_change": 10 ** uniform(-12, -3),
+                      "tolerance_grad": 10 ** uniform(-10, -3)}
+            if uniform(0, 1) < 0.7:
+                kwargs["line_search_fn"] = "strong_wolfe"
+            return "LBFGS", kwargs
+        if key == "rprop":
+            return "Rprop", {"lr": 10 ** uniform(-3, 0), "etas": (uniform(0.05, 0.95), uniform(1.01, 2.0)),
+                             "step_sizes": (10 ** uniform(-8, -2), 10 ** uniform(-2, 1.5))}
+        kwargs = {"lr": 10 ** uniform(-3, -0.5), "momentum": uniform(0, 0.99), "nesterov": uniform(0, 1) < 0.5,
+                  "weight_decay": uniform(0, 0.3), "ns_steps": int(uniform(1, 8)), "eps": 10 ** uniform(-9, -1)}
+        if uniform(0, 1) < 0.3:
+            kwargs["adjust_lr_fn"] = "match_rms_adamw"
+        return "Muon", kwargs
+
     cases = []
-    for i in range(RANDOM_LBFGS_CASES):
-        name = ("himmelblau", "ravine", "bowl")[i % 3]
-        (x0, x1), (y0, y1) = landscapes.LANDSCAPES[name].bounds
-        kwargs = {"lr": 10 ** uniform(-2, 0.5), "max_iter": 1, "history_size": int(uniform(1, 12)),
-                  "max_eval": int(uniform(1, 30)), "tolerance_change": 10 ** uniform(-12, -3),
-                  "tolerance_grad": 10 ** uniform(-10, -3)}
-        if uniform(0, 1) < 0.7:
-            kwargs["line_search_fn"] = "strong_wolfe"
-        cases.append(("lbfgs", "LBFGS", kwargs, name, (uniform(x0, x1), uniform(y0, y1)), None))
+    for key, count in RANDOM_CASES.items():
+        vaults = ("himmelblau", "ravine", "bowl") if key == "lbfgs" else ("himmelblau", "ravine", "bowl",
+                                                                         "rosenbrock", "beale")
+        for i in range(count):
+            name = vaults[i % len(vaults)]
+            torch_class, kwargs = settings(key)
+            (x0, x1), (y0, y1) = landscapes.LANDSCAPES[name].bounds
+            cases.append((key, torch_class, kwargs, name, (uniform(x0, x1), uniform(y0, y1)), None))
     return cases
 
 
@@ -201,7 +219,7 @@ def newton_schulz_samples():
 
 def write_hands2() -> None:
     cases = []
-    chosen = [(case, STEPS) for case in HANDS2_CASES] + [(case, RANDOM_LBFGS_STEPS) for case in random_lbfgs_cases()]
+    chosen = [(case, STEPS) for case in HANDS2_CASES] + [(case, RANDOM_STEPS) for case in random_cases()]
     for (key, torch_class, kwargs, name, start, schedule), steps in chosen:
         surface = landscapes.LANDSCAPES[name]
         start = tuple(surface.start) if start is None else start

@@ -58,9 +58,12 @@ def test_paths_match_torch_optim(case):
 
 
 def test_recorded_cases_cover_the_distinctive_options():
-    used = set().union(*(case["torch_kwargs"] for case in cases("muon")))
+    chosen = [case for case in cases("muon") if case["steps"] >= 120]
+    used = set().union(*(case["torch_kwargs"] for case in chosen))
     assert {"momentum", "nesterov", "weight_decay", "ns_steps", "adjust_lr_fn", "eps"} <= used
-    assert len({c["landscape"] for c in cases("muon")}) >= 3 and all(c["steps"] >= 120 for c in cases("muon"))
+    assert len({c["landscape"] for c in chosen}) >= 3 and len(chosen) >= 4
+    # Besides them, 20 random settings (60 steps, all five plain vaults), compared bit for bit.
+    assert len([case for case in cases("muon") if case["steps"] < 120]) == 20
 
 
 def test_first_step_by_hand():

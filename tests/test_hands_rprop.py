@@ -30,9 +30,12 @@ def test_paths_match_torch_optim(case):
 
 
 def test_recorded_cases_cover_the_distinctive_options():
-    used = set().union(*(case["torch_kwargs"] for case in cases("rprop")))
-    assert {"etas", "step_sizes"} <= used and len({c["landscape"] for c in cases("rprop")}) >= 3
-    assert any(c["schedule"] for c in cases("rprop")) and all(c["steps"] >= 120 for c in cases("rprop"))
+    chosen = [case for case in cases("rprop") if case["steps"] >= 120]
+    used = set().union(*(case["torch_kwargs"] for case in chosen))
+    assert {"etas", "step_sizes"} <= used and len({c["landscape"] for c in chosen}) >= 3
+    assert any(c["schedule"] for c in chosen) and len(chosen) >= 4
+    # Besides them, 20 random settings (60 steps, all five plain vaults), compared bit for bit.
+    assert len([case for case in cases("rprop") if case["steps"] < 120]) == 20
 
 
 def test_first_steps_by_hand():

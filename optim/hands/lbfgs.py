@@ -235,6 +235,13 @@ def lbfgs_step(params, grad, state, hp, lr, t, closure=None):
         \theta_t = \theta_{t-1} + \alpha_t d_t,
         \ \alpha_t = \text{lr or a strong-Wolfe line search}
     """
+    # Runs that stopped, or that do not search, still flow through the masked arithmetic (NaN brackets,
+    # 0/0 on a silent vault): their results are discarded, so their warnings mean nothing.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _lbfgs_step(params, grad, state, hp, lr, t, closure)
+
+
+def _lbfgs_step(params, grad, state, hp, lr, t, closure):
     search = hp["line_search_fn"]
     if np.any(search) and closure is None:
         raise ValueError("lbfgs with line_search_fn='strong_wolfe' needs closure= to evaluate the vault")

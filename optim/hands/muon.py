@@ -66,6 +66,11 @@ def newton_schulz(update, steps, eps, coefficients=NS_COEFFICIENTS):
     `eps` may be per run.
     """
     a, b, c = (np.float32(k) for k in coefficients)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # eps = 0 on a silent vault: NaN, as torch
+        return _newton_schulz(update, steps, eps, a, b, c)
+
+
+def _newton_schulz(update, steps, eps, a, b, c):
     x = to_bfloat16(np.asarray(update, dtype=np.float64).astype(np.float32))  # torch: double → float → bf16
     norm = to_bfloat16(np.sqrt(x[0] * x[0] + x[1] * x[1]))
     norm = to_bfloat16(np.maximum(norm, np.asarray(eps, dtype=np.float64).astype(np.float32)))

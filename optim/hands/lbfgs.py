@@ -84,8 +84,7 @@ def _remember(state, y, s, ys, keep, history_size):
     runs = np.flatnonzero(keep)
     slot = count[runs]
     old_dirs[slot, :, runs], old_stps[slot, :, runs] = y[:, runs].T, s[:, runs].T
-    with np.errstate(divide="ignore"):
-        ro[slot, runs] = 1.0 / ys[runs]
+    ro[slot, runs] = 1.0 / ys[runs]  # ys > 1e-10 for every kept run
     return old_dirs, old_stps, ro, np.where(keep, count + 1, count)
 
 
@@ -262,13 +261,11 @@ def _lbfgs_step(params, grad, state, hp, lr, t, closure):
     if keep.any():
         memory["old_dirs"], memory["old_stps"], memory["ro"], memory["memory"] = _remember(
             memory, y, s, ys, keep, history_size)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            h_diag = np.where(keep, ys / _dot(y, y), h_diag)
+        h_diag = np.where(keep, ys / _dot(y, y), h_diag)
     direction = np.where(first, -grad, _two_loop(grad, memory["old_dirs"], memory["old_stps"], memory["ro"],
                                                  np.where(later, memory["memory"], 0), h_diag))
     direction = np.where(active, direction, state["d"])
-    with np.errstate(divide="ignore"):
-        inverse_l1 = 1.0 / (np.abs(grad[0]) + np.abs(grad[1]))
+    inverse_l1 = 1.0 / (np.abs(grad[0]) + np.abs(grad[1]))
     length = np.where(first, np.where(inverse_l1 < 1.0, inverse_l1, 1.0) * lr, lr + np.zeros_like(inverse_l1))
     length = np.where(active, length, state["t"][0])
     gtd = _dot(grad, direction)

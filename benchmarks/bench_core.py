@@ -245,7 +245,9 @@ def main() -> None:
         torch.set_default_dtype(torch.float64)
         print(f"torch {torch.__version__} (default implementation, float64), timed with 1 and 2 threads; "
               f"numpy {np.__version__}, OpenBLAS kernel: {openblas_kernel()}; "
-              f"{os.cpu_count()} cores; best of {args.repeats} after a warm-up\n")
+              f"{os.cpu_count()} cores; best of {args.repeats} after a warm-up")
+    print("load average at the start (other processes share these cores): "
+          + " ".join(f"{x:.1f}" for x in os.getloadavg()) + "\n")
     keys = [k for k in optim.OPTIMIZERS if not args.only or k in args.only.split(",")]
 
     header = (f"{'optimizer':10} {'case':7} {'ours':>9} {'torch 1t':>9} {'torch 2t':>9} {'best':>4} "
@@ -287,6 +289,7 @@ def main() -> None:
           f"the speed-up. Peak MB: what the case adds to the peak resident size (VmHWM) of a fresh process "
           f"(the batch path alone is {BATCH_RUNS * (BATCH_STEPS + 1) * 2 * 8 / 2**20:.0f} MB). "
           f"Timings on a shared machine are noisy: repeat, and read the best of several runs.")
+    print("load average at the end: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1) + "\n")
 

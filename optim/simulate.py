@@ -69,8 +69,10 @@ def simulate(
         trace, heard, history = _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record)
         loss = _loss_along(surface, trace)
         diverged_at, after = _mark_divergence(surface, trace, loss)
-        # From here on every array is laid out run-first, (N, steps+1, ...), as Trajectory documents.
-        points, loss = trace.transpose(2, 0, 1).copy(), loss.T.copy()
+        # From here on every array is seen run-first, (N, steps+1, ...), as Trajectory documents. They are
+        # views of the step-first arrays the loop wrote, not copies: a batch's path is the largest array
+        # here, and copying it only to reorder it would double both the memory and the time it takes.
+        points, loss = trace.transpose(2, 0, 1), loss.T
         grads = updates = lrs = None
         state = {}
         if record:
@@ -83,9 +85,8 @@ def simulate(
             state = _state_table(spec, hp, history, lr_per_update, steps)
             for values in (heard, updates, *state.values()):
                 _blank_after(values, after)
-            grads, updates, lrs = (heard.transpose(2, 0, 1).copy(), updates.transpose(2, 0, 1).copy(),
-                                   lrs.T.copy())
-            state = {name: value.transpose(2, 0, 1).copy() for name, value in state.items()}
+            grads, updates, lrs = heard.transpose(2, 0, 1), updates.transpose(2, 0, 1), lrs.T
+            state = {name: value.transpose(2, 0, 1) for name, value in state.items()}
 
     if not is_batch:
         only = int(diverged_at[0])
@@ -110,10 +111,11 @@ def _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record):
         history = {name: np.full((steps + 1, 2, n_runs), np.nan) for name in state}
     single_lr = lr_per_update.shape[1] == 1
     for k in range(steps):
-        gx, gy = grad_fn(params[0], params[1])
-        grad = np.array((gx, gy), dtype=np.float64).reshape(2, n_runs)
+        # A fresh array each step, since a rule may keep the gradient itself in its state (momentum's b_1).
+        grad = np.empty((2, n_runs))
+        grad[0], grad[1] = grad_fn(params[0], params[1])
         if rng is not None:
-            grad = grad + noise * rng.standard_normal((2, n_runs))
+            grad += noise * rng.standard_normal((2, n_runs))
         lr = lr_per_update[k, 0] if single_lr else lr_per_update[k]
         params, state = step_fn(params, grad, state, hp, lr, k + 1)
         trace[k + 1] = params
@@ -152,10 +154,17 @@ def _mark_divergence(surface, trace, loss):
     (x0, x1), (y0, y1) = surface.bounds
     mx, my = DIVERGENCE_MARGIN * (x1 - x0), DIVERGENCE_MARGIN * (y1 - y0)
     x, y = trace[:, 0], trace[:, 1]
-    bad = ~(np.isfinite(loss) & (x >= x0 - mx) & (x <= x1 + mx) & (y >= y0 - my) & (y <= y1 + my))
-    diverged_at = np.where(bad.any(axis=0), bad.argmax(axis=0), -1)
+    # One mask and one scratch array, combined in place: a batch's (steps+1, N) masks are megabytes each.
+    inside, test = np.isfinite(loss), np.empty(loss.shape, dtype=bool)
+    for values, low, high in ((x, x0 - mx, x1 + mx), (y, y0 - my, y1 + my)):
+        inside &= np.greater_equal(values, low, out=test)
+        inside &= np.less_equal(values, high, out=test)
+    diverged_at = np.full(loss.shape[1], -1)
+    spun_off = np.flatnonzero(~inside.all(axis=0))
+    if spun_off.size:
+        diverged_at[spun_off] = np.argmin(inside[:, spun_off], axis=0)
     after = np.arange(trace.shape[0])[:, None] >= np.where(diverged_at < 0, trace.shape[0], diverged_at)
-    if diverged_at.max() >= 0:
+    if spun_off.size:
         _blank_after(trace, after)
         loss[after] = np.nan
     return diverged_at, after
@@ -163,7 +172,7 @@ def _mark_divergence(surface, trace, loss):
 
 def _blank_after(values, after):
     """NaN into a (steps+1, 2, N) array wherever the (steps+1, N) mask `after` is set."""
-    values[np.broadcast_to(after[:, None, :], values.shape)] = np.nan
+    np.copyto(values, np.nan, where=after[:, None, :])
 
 
 def _check_steps(steps) -> int:

@@ -67,8 +67,7 @@ def simulate(
 
     with np.errstate(all="ignore"):
         trace, heard, history = _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record)
-        loss = _loss_along(surface, trace)
-        diverged_at, after = _mark_divergence(surface, trace, loss)
+        loss, diverged_at = _loss_and_divergence(surface, trace)
         # From here on every array is seen run-first, (N, steps+1, ...), as Trajectory documents. They are
         # views of the step-first arrays the loop wrote, not copies: a batch's path is the largest array
         # here, and copying it only to reorder it would double both the memory and the time it takes.
@@ -76,6 +75,7 @@ def simulate(
         grads = updates = lrs = None
         state = {}
         if record:
+            after = np.arange(trace.shape[0])[:, None] >= np.where(diverged_at < 0, trace.shape[0], diverged_at)
             heard[-1] = surface.grad(trace[-1].T).T
             updates = np.full_like(trace, np.nan)
             updates[:-1] = np.diff(trace, axis=0)
@@ -136,38 +136,38 @@ def _state_table(spec, hp, history, lr_per_update, steps):
     return shown
 
 
-def _loss_along(surface, trace):
-    """Loss at every recorded point, (steps+1, N); in blocks of rows so temporaries stay small and hot."""
-    loss = np.empty((trace.shape[0], trace.shape[2]))
-    rows = max(1, LOSS_BLOCK // max(1, trace.shape[2]))
-    for first in range(0, trace.shape[0], rows):
-        block = trace[first:first + rows]
-        loss[first:first + rows] = surface.value_fn(block[:, 0], block[:, 1])
-    return loss
+def _loss_and_divergence(surface, trace):
+    """Loss at every recorded point, (steps+1, N), and the first step at which each run spun off (-1 for
+    none): non-finite point or loss, or outside the generous box. From that step on, the run's points
+    and losses become NaN, in place.
 
-
-def _mark_divergence(surface, trace, loss):
-    """First step at which each run is non-finite or outside the generous box; NaN from there on.
-
-    Returns the step per run (-1 for none) and the mask of (step, run) entries at or after it.
+    One pass over the path, in blocks of rows, so each block's points are still in cache while their
+    loss and the box test are computed; a batch's path is too large to be read several times cheaply.
     """
     (x0, x1), (y0, y1) = surface.bounds
     mx, my = DIVERGENCE_MARGIN * (x1 - x0), DIVERGENCE_MARGIN * (y1 - y0)
-    x, y = trace[:, 0], trace[:, 1]
-    # One mask and one scratch array, combined in place: a batch's (steps+1, N) masks are megabytes each.
-    inside, test = np.isfinite(loss), np.empty(loss.shape, dtype=bool)
-    for values, low, high in ((x, x0 - mx, x1 + mx), (y, y0 - my, y1 + my)):
-        inside &= np.greater_equal(values, low, out=test)
-        inside &= np.less_equal(values, high, out=test)
-    diverged_at = np.full(loss.shape[1], -1)
-    spun_off = np.flatnonzero(~inside.all(axis=0))
-    if spun_off.size:
-        diverged_at[spun_off] = np.argmin(inside[:, spun_off], axis=0)
-    after = np.arange(trace.shape[0])[:, None] >= np.where(diverged_at < 0, trace.shape[0], diverged_at)
-    if spun_off.size:
-        _blank_after(trace, after)
-        loss[after] = np.nan
-    return diverged_at, after
+    box = ((0, x0 - mx, x1 + mx), (1, y0 - my, y1 + my))
+    n_rows, n_runs = trace.shape[0], trace.shape[2]
+    loss = np.empty((n_rows, n_runs))
+    diverged_at = np.full(n_runs, -1)
+    rows = max(1, LOSS_BLOCK // max(1, n_runs))
+    inside_buffer, test_buffer = np.empty((2, min(rows, n_rows), n_runs), dtype=bool)
+    for first in range(0, n_rows, rows):
+        block, block_loss = trace[first:first + rows], loss[first:first + rows]
+        block_loss[...] = surface.value_fn(block[:, 0], block[:, 1])
+        inside, test = inside_buffer[:len(block)], test_buffer[:len(block)]
+        np.isfinite(block_loss, out=inside)
+        for axis, low, high in box:
+            inside &= np.greater_equal(block[:, axis], low, out=test)
+            inside &= np.less_equal(block[:, axis], high, out=test)
+        new = np.flatnonzero(~inside.all(axis=0) & (diverged_at < 0))
+        if new.size:
+            diverged_at[new] = first + np.argmin(inside[:, new], axis=0)
+        if diverged_at.max() >= 0:
+            after = np.arange(first, first + len(block))[:, None] >= np.where(diverged_at < 0, n_rows, diverged_at)
+            _blank_after(block, after)
+            np.copyto(block_loss, np.nan, where=after)
+    return loss, diverged_at
 
 
 def _blank_after(values, after):

@@ -150,6 +150,7 @@ def _loss_and_divergence(surface, trace):
     n_rows, n_runs = trace.shape[0], trace.shape[2]
     loss = np.empty((n_rows, n_runs))
     diverged_at = np.full(n_runs, -1)
+    blank_from = np.full(n_runs, n_rows)  # diverged_at, or past the end for a run that never spins off
     rows = max(1, LOSS_BLOCK // max(1, n_runs))
     inside_buffer, test_buffer = np.empty((2, min(rows, n_rows), n_runs), dtype=bool)
     for first in range(0, n_rows, rows):
@@ -162,17 +163,18 @@ def _loss_and_divergence(surface, trace):
             inside &= np.less_equal(block[:, axis], high, out=test)
         new = np.flatnonzero(~inside.all(axis=0) & (diverged_at < 0))
         if new.size:
-            diverged_at[new] = first + np.argmin(inside[:, new], axis=0)
+            diverged_at[new] = blank_from[new] = first + np.argmin(inside[:, new], axis=0)
         if diverged_at.max() >= 0:
-            after = np.arange(first, first + len(block))[:, None] >= np.where(diverged_at < 0, n_rows, diverged_at)
+            after = np.arange(first, first + len(block))[:, None] >= blank_from
             _blank_after(block, after)
-            np.copyto(block_loss, np.nan, where=after)
+            np.putmask(block_loss, after, np.nan)
     return loss, diverged_at
 
 
 def _blank_after(values, after):
     """NaN into a (steps+1, 2, N) array wherever the (steps+1, N) mask `after` is set."""
-    np.copyto(values, np.nan, where=after[:, None, :])
+    # putmask wants the mask at full size, but is still several times faster than copyto(where=).
+    np.putmask(values, np.broadcast_to(after[:, None, :], values.shape), np.nan)
 
 
 def _check_steps(steps) -> int:

@@ -215,7 +215,8 @@ def rmsprop_step(params, grad, state, hp, lr, t):
     loudness *= 1 - alpha
     square_avg += loudness
     grad_avg = _lerp(state["grad_avg"], g, 1 - alpha) if np.any(centered) else state["grad_avg"]
-    scaled = np.divide(g, _rmsprop_denominator(square_avg, grad_avg, centered, hp["eps"]))
+    scaled = _rmsprop_denominator(square_avg, grad_avg, centered, hp["eps"])
+    np.divide(g, scaled, out=scaled)
     # Like torch, a hand without momentum keeps no buffer: it stays as it was (zeros), per run too.
     if _per_run(mu):
         swing = mu * state["buffer"]

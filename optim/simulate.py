@@ -66,8 +66,10 @@ def simulate(
     params = np.ascontiguousarray(np.broadcast_to(start.reshape(-1, 2), (n_runs, 2)).T)  # (2, N)
 
     with np.errstate(all="ignore"):
-        trace, heard, history = _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record)
-        loss, diverged_at = _loss_and_divergence(surface, trace)
+        trace = np.empty((steps + 1, 2, n_runs))
+        along = _AlongThePath(surface, trace)
+        heard, history = _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record, trace, along)
+        loss, diverged_at = along.finish()
         # From here on every array is seen run-first, (N, steps+1, ...), as Trajectory documents. They are
         # views of the step-first arrays the loop wrote, not copies: a batch's path is the largest array
         # here, and copying it only to reorder it would double both the memory and the time it takes.
@@ -97,10 +99,10 @@ def simulate(
     return Trajectory(spec.key, surface, hp, points, loss, diverged_at, grads, updates, lrs, state)
 
 
-def _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record):
-    """The loop itself: `steps` updates of all N runs at once, in the (2, N) layout the rules expect."""
+def _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record, trace, along):
+    """The loop itself: `steps` updates of all N runs at once, in the (2, N) layout the rules expect,
+    written into `trace` (steps+1, 2, N); `along` checks the rows written so far as it goes."""
     n_runs = params.shape[1]
-    trace = np.empty((steps + 1, 2, n_runs))
     trace[0] = params
     heard = np.full((steps + 1, 2, n_runs), np.nan) if record else None
     history = {}
@@ -119,11 +121,12 @@ def _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record):
         lr = lr_per_update[k, 0] if single_lr else lr_per_update[k]
         params, state = step_fn(params, grad, state, hp, lr, k + 1)
         trace[k + 1] = params
+        along.rows_written(k + 2)
         if record:
             heard[k] = grad
             for name, value in state.items():
                 history[name][k] = value
-    return trace, heard, history
+    return heard, history
 
 
 def _state_table(spec, hp, history, lr_per_update, steps):
@@ -136,39 +139,56 @@ def _state_table(spec, hp, history, lr_per_update, steps):
     return shown
 
 
-def _loss_and_divergence(surface, trace):
+class _AlongThePath:
     """Loss at every recorded point, (steps+1, N), and the first step at which each run spun off (-1 for
     none): non-finite point or loss, or outside the generous box. From that step on, the run's points
     and losses become NaN, in place.
 
-    One pass over the path, in blocks of rows, so each block's points are still in cache while their
-    loss and the box test are computed; a batch's path is too large to be read several times cheaply.
+    Computed in blocks of rows while the loop is still writing the path: a block is taken as soon as it
+    is complete, so its points are still in cache. A batch's path is too large to be read back from
+    memory cheaply; a single run's fits in one block, taken at the end.
     """
-    (x0, x1), (y0, y1) = surface.bounds
-    mx, my = DIVERGENCE_MARGIN * (x1 - x0), DIVERGENCE_MARGIN * (y1 - y0)
-    box = ((0, x0 - mx, x1 + mx), (1, y0 - my, y1 + my))
-    n_rows, n_runs = trace.shape[0], trace.shape[2]
-    loss = np.empty((n_rows, n_runs))
-    diverged_at = np.full(n_runs, -1)
-    blank_from = np.full(n_runs, n_rows)  # diverged_at, or past the end for a run that never spins off
-    rows = max(1, LOSS_BLOCK // max(1, n_runs))
-    inside_buffer, test_buffer = np.empty((2, min(rows, n_rows), n_runs), dtype=bool)
-    for first in range(0, n_rows, rows):
-        block, block_loss = trace[first:first + rows], loss[first:first + rows]
-        block_loss[...] = surface.value_fn(block[:, 0], block[:, 1])
-        inside, test = inside_buffer[:len(block)], test_buffer[:len(block)]
+
+    def __init__(self, surface, trace):
+        (x0, x1), (y0, y1) = surface.bounds
+        mx, my = DIVERGENCE_MARGIN * (x1 - x0), DIVERGENCE_MARGIN * (y1 - y0)
+        self.box = ((0, x0 - mx, x1 + mx), (1, y0 - my, y1 + my))
+        self.value_fn, self.trace = surface.value_fn, trace
+        n_rows, n_runs = trace.shape[0], trace.shape[2]
+        self.loss = np.empty((n_rows, n_runs))
+        self.diverged_at = np.full(n_runs, -1)
+        self.blank_from = np.full(n_runs, n_rows)  # diverged_at, or past the end for a run that never spins off
+        self.rows = max(1, LOSS_BLOCK // max(1, n_runs))
+        self.inside, self.test = np.empty((2, min(self.rows, n_rows), n_runs), dtype=bool)
+        self.done = 0  # rows taken so far
+
+    def rows_written(self, count):
+        """The loop has written rows [0, count): take every block now complete."""
+        while self.done + self.rows <= count:
+            self._take(self.done + self.rows)
+
+    def finish(self):
+        if self.done < self.trace.shape[0]:
+            self._take(self.trace.shape[0])
+        return self.loss, self.diverged_at
+
+    def _take(self, end):
+        first, self.done = self.done, end
+        block, block_loss = self.trace[first:end], self.loss[first:end]
+        block_loss[...] = self.value_fn(block[:, 0], block[:, 1])
+        inside, test = self.inside[:end - first], self.test[:end - first]
         np.isfinite(block_loss, out=inside)
-        for axis, low, high in box:
+        for axis, low, high in self.box:
             inside &= np.greater_equal(block[:, axis], low, out=test)
             inside &= np.less_equal(block[:, axis], high, out=test)
+        diverged_at, blank_from = self.diverged_at, self.blank_from
         new = np.flatnonzero(~inside.all(axis=0) & (diverged_at < 0))
         if new.size:
             diverged_at[new] = blank_from[new] = first + np.argmin(inside[:, new], axis=0)
         if diverged_at.max() >= 0:
-            after = np.arange(first, first + len(block))[:, None] >= blank_from
+            after = np.arange(first, end)[:, None] >= blank_from
             _blank_after(block, after)
             np.putmask(block_loss, after, np.nan)
-    return loss, diverged_at
 
 
 def _blank_after(values, after):

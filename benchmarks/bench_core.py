@@ -131,16 +131,18 @@ def agreement(our_points, torch_points) -> str:
 
 # --- timing ----------------------------------------------------------------------------------------------
 
-def best_times(contenders: dict, repeats: int) -> tuple[dict, dict]:
-    """Warm each contender up once, then time them in interleaved rounds; best of `repeats` each."""
+def best_times(contenders: dict, repeats: int) -> tuple[dict, dict, dict]:
+    """Warm each contender up once, then time them in interleaved rounds; best of `repeats` each, as
+    wall-clock time and as this process's CPU time (which other processes' load disturbs less)."""
     results = {name: fn() for name, fn in contenders.items()}
-    best = dict.fromkeys(contenders, np.inf)
+    wall, cpu = dict.fromkeys(contenders, np.inf), dict.fromkeys(contenders, np.inf)
     for _ in range(repeats):
         for name, fn in contenders.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             fn()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best, results
+            cpu[name] = min(cpu[name], time.process_time() - start_cpu)
+            wall[name] = min(wall[name], time.perf_counter() - start)
+    return wall, cpu, results
 
 
 def measure(key, torch, case, repeats):
@@ -155,9 +157,9 @@ def measure(key, torch, case, repeats):
                     torch.set_num_threads(threads)
                     return theirs(torch, case[0], case[1], s, n)
                 contenders[f"torch{threads}"] = run_torch
-        times, results = best_times(contenders, repeats)
+        times, cpu, results = best_times(contenders, repeats)
         agree = agreement(results["ours"], as_points(results["torch1"])) if case else None
-        rows.append((kind, times, agree))
+        rows.append((kind, times, cpu, agree))
     return rows
 
 
@@ -251,14 +253,14 @@ def main() -> None:
     keys = [k for k in optim.OPTIMIZERS if not args.only or k in args.only.split(",")]
 
     header = (f"{'optimizer':10} {'case':7} {'ours':>9} {'torch 1t':>9} {'torch 2t':>9} {'best':>4} "
-              f"{'speed-up':>8} {'target':>6}      {'peak MB ours':>12} {'torch':>6}  {'agrees with torch to 1e-9':>26}"
-              )
+              f"{'speed-up':>8} {'target':>6}        {'CPU 1t':>6} {'peak MB ours':>12} {'torch':>6}  "
+              f"{'agrees with torch to 1e-9':>26}")
     print(header)
     print("-" * len(header))
     figures = []
     for key in keys:
         case = cases.get(key)
-        for kind, times, agree in measure(key, torch, case, args.repeats):
+        for kind, times, cpu, agree in measure(key, torch, case, args.repeats):
             row = {"optimizer": key, "case": kind, "ours_ms": times["ours"] * 1e3}
             text = f"{key:10} {kind:7} {times['ours'] * 1e3:7.1f}ms"
             if case is None:
@@ -267,11 +269,13 @@ def main() -> None:
                 best_threads = min((1, 2), key=lambda n: times[f"torch{n}"])
                 reference = times[f"torch{best_threads}"]
                 speedup = reference / times["ours"]
+                cpu_speedup = cpu["torch1"] / cpu["ours"]
                 row.update(torch1_ms=times["torch1"] * 1e3, torch2_ms=times["torch2"] * 1e3,
-                           best_threads=best_threads, speedup=speedup, target=TARGETS[kind], agree=agree)
+                           best_threads=best_threads, speedup=speedup, target=TARGETS[kind], agree=agree,
+                           ours_cpu_ms=cpu["ours"] * 1e3, torch1_cpu_ms=cpu["torch1"] * 1e3, cpu_speedup=cpu_speedup)
                 verdict = "ok" if speedup >= TARGETS[kind] else "MISSED"
                 text += (f" {times['torch1'] * 1e3:7.1f}ms {times['torch2'] * 1e3:7.1f}ms {best_threads:3}t "
-                         f"{speedup:7.1f}x {TARGETS[kind]:5.0f}x {verdict:6}")
+                         f"{speedup:7.1f}x {TARGETS[kind]:5.0f}x {verdict:6} {cpu_speedup:6.1f}x")
             if not args.no_memory:
                 row["ours_mb"] = peak_memory_mb(key, kind, "ours", 1)
                 text += f"{row['ours_mb']:12.0f}" if row["ours_mb"] is not None else f"{'?':>12}"
@@ -283,12 +287,15 @@ def main() -> None:
             print(text, flush=True)
             figures.append(row)
 
-    print(f"\nsingle: one run of {SINGLE_STEPS:,} steps from the fixture's start; batch: {BATCH_RUNS:,} runs x "
-          f"{BATCH_STEPS} steps from random starts over the map. Settings: each optimizer's first Rosenbrock "
-          f"case in scripts/make_torch_fixtures.py. 'best' is torch's faster thread count, the reference of "
-          f"the speed-up. Peak MB: what the case adds to the peak resident size (VmHWM) of a fresh process "
-          f"(the batch path alone is {BATCH_RUNS * (BATCH_STEPS + 1) * 2 * 8 / 2**20:.0f} MB). "
-          f"Timings on a shared machine are noisy: repeat, and read the best of several runs.")
+    path_mb = BATCH_RUNS * (BATCH_STEPS + 1) * 2 * 8 / 2**20
+    print(f"""
+single: one run of {SINGLE_STEPS:,} steps from the fixture's start; batch: {BATCH_RUNS:,} runs x {BATCH_STEPS} steps
+from random starts over the map. Settings: each optimizer's first Rosenbrock case in scripts/make_torch_fixtures.py.
+'best' is torch's faster thread count, the reference of the speed-up (wall-clock time, best of {args.repeats}).
+'CPU 1t': the speed-up in process CPU time against torch with 1 thread, a cross-check that the other
+processes on these cores disturb less. Peak MB: what the case adds to the peak resident size (VmHWM) of a
+fresh process (the batch path alone is {path_mb:.0f} MB). Timings on a shared machine are noisy: repeat the
+run and read the best or the median of several.""")
     print("load average at the end: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1) + "\n")

@@ -8,7 +8,13 @@ Every rule has the same shape::
 `params` and `grad` are float64 arrays of shape (2, N): row 0 the x dial, row 1 the y dial, one column per
 run, so a batch of N runs is one call. Each hyperparameter in `hp` is a float or an array of shape (N,),
 which broadcasts across the columns; `lr` likewise (already scheduled for this step). `t` counts steps
-from 1, as torch.optim's `state["step"]` does. Nothing is modified in place.
+from 1, as torch.optim's `state["step"]` does. Nothing the caller passed is modified in place.
+
+Speed: a rule runs once per step, so its bodies work in place (`out=`, `+=`) on the arrays they have just
+created themselves, never on an argument, and skip the work a switch turned off (a plain-number switch, or
+a plain-number 0, picks one branch instead of computing both and choosing). Every such rewrite keeps the
+same operations on the same operands (IEEE addition and multiplication are commutative, so `a += b` is
+`b + a` bit for bit), which is how the paths still match torch.optim's and a batch its runs one by one.
 
 The arithmetic follows torch.optim's single-tensor implementation operation for operation (for instance
 Adam divides by :math:`\sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon`, and updates :math:`m` with `lerp`), so a
@@ -21,19 +27,38 @@ the quantities a learner wants to see but the rule does not need to keep, such a
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 
+def _per_run(value) -> bool:
+    """True for a hyperparameter given one per run (an array), False for one plain number."""
+    return isinstance(value, np.ndarray) and value.ndim > 0
+
+
 def _with_l2(grad, params, weight_decay):
-    """g + λθ: weight decay as an L2 penalty folded into the gradient (torch's `weight_decay`)."""
-    if np.ndim(weight_decay) == 0 and weight_decay == 0:
+    """g + λθ: weight decay as an L2 penalty folded into the gradient (torch's `weight_decay`).
+
+    Returns `grad` itself when there is no decay, so the result must never be written to in place."""
+    if not _per_run(weight_decay) and weight_decay == 0:
         return grad
-    return grad + weight_decay * params
+    decayed = weight_decay * params
+    decayed += grad
+    return decayed
 
 
 def _lerp(start, end, weight):
-    """torch.lerp's arithmetic, so exponential averages round exactly as PyTorch's do."""
-    return _select(weight < 0.5, start + weight * (end - start), end - (end - start) * (1 - weight))
+    """torch.lerp's arithmetic, so exponential averages round exactly as PyTorch's do: a new array."""
+    step = end - start
+    if _per_run(weight):
+        return np.where(weight < 0.5, start + weight * step, end - step * (1 - weight))
+    if weight < 0.5:
+        step *= weight
+        step += start
+        return step
+    step *= 1 - weight
+    return np.subtract(end, step, out=step)
 
 
 def _select(condition, if_true, if_false):
@@ -43,10 +68,26 @@ def _select(condition, if_true, if_false):
     return np.where(condition, if_true, if_false)
 
 
+def _descend(params, lr, direction, owned=False):
+    """θ - η·d as a new array; `owned` says `direction` is this step's own scratch and may be overwritten."""
+    update = np.multiply(lr, direction, out=direction if owned and direction.shape == params.shape else None)
+    return np.subtract(params, update, out=update)
+
+
 def _power(base, t):
     """base ** t through NumPy's array loop even for one number: libm's scalar pow can differ from it in
     the last bit, and a batch must round exactly as the same runs done one by one."""
+    if isinstance(t, int) and isinstance(base, float):
+        return _power_of_number(base, t)
     return np.power(np.atleast_1d(base), t)
+
+
+@lru_cache(maxsize=1 << 14)
+def _power_of_number(base: float, t: int) -> np.ndarray:
+    """`_power` for one base and step, computed once: a run asks for the same β^t on every call."""
+    result = np.power(np.atleast_1d(base), t)
+    result.flags.writeable = False  # shared between callers
+    return result
 
 
 # --- SGD -------------------------------------------------------------------------------------------------
@@ -61,7 +102,7 @@ def sgd_step(params, grad, state, hp, lr, t):
     .. math::  g_t = \nabla f(\theta_{t-1}) + \lambda\theta_{t-1}, \qquad \theta_t = \theta_{t-1} - \eta g_t
     """
     g = _with_l2(grad, params, hp["weight_decay"])
-    return params - lr * g, {}
+    return _descend(params, lr, g, owned=g is not grad), {}
 
 
 # --- SGD with momentum (heavy ball) and Nesterov ---------------------------------------------------------
@@ -82,10 +123,23 @@ def momentum_step(params, grad, state, hp, lr, t, nesterov=False):
     the buffer is not used at all, exactly as torch.optim.SGD ignores it.
     """
     g = _with_l2(grad, params, hp["weight_decay"])
-    mu = hp["momentum"]
-    buffer = g if t == 1 else mu * state["buffer"] + (1 - hp["dampening"]) * g
-    direction = _select(mu == 0, g, g + mu * buffer if nesterov else buffer)
-    return params - lr * direction, {"buffer": buffer}
+    mu, dampening = hp["momentum"], hp["dampening"]
+    if t == 1:
+        buffer = g
+    else:
+        buffer = mu * state["buffer"]
+        # (1 - 0) * g is g exactly, so an undamped buffer skips the multiplication.
+        buffer += g if not _per_run(dampening) and dampening == 0 else (1 - dampening) * g
+    if _per_run(mu):
+        direction = np.where(mu == 0, g, g + mu * buffer if nesterov else buffer)
+        return _descend(params, lr, direction, owned=True), {"buffer": buffer}
+    if mu == 0:
+        return _descend(params, lr, g), {"buffer": buffer}
+    if nesterov:
+        ahead = mu * buffer
+        ahead += g
+        return _descend(params, lr, ahead, owned=True), {"buffer": buffer}
+    return _descend(params, lr, buffer), {"buffer": buffer}
 
 
 def nesterov_step(params, grad, state, hp, lr, t):
@@ -110,8 +164,12 @@ def adagrad_step(params, grad, state, hp, lr, t):
     """
     g = _with_l2(grad, params, hp["weight_decay"])
     clr = lr / (1 + (t - 1) * hp["lr_decay"])
-    total = state["sum"] + g * g
-    return params - clr * (g / (np.sqrt(total) + hp["eps"])), {"sum": total}
+    total = g * g
+    total += state["sum"]
+    scaled = np.sqrt(total)
+    scaled += hp["eps"]
+    np.divide(g, scaled, out=scaled)
+    return _descend(params, clr, scaled, owned=True), {"sum": total}
 
 
 def adagrad_derive(history, hp, lr, t):
@@ -127,9 +185,15 @@ def rmsprop_init(params, hp):
 
 
 def _rmsprop_denominator(square_avg, grad_avg, centered, eps):
-    with np.errstate(invalid="ignore"):
-        variance = square_avg - grad_avg * grad_avg
-    return np.sqrt(_select(centered, variance, square_avg)) + eps
+    """√ṽ + ε as a new array."""
+    if _per_run(centered) or centered:
+        with np.errstate(invalid="ignore"):
+            variance = square_avg - grad_avg * grad_avg
+        root = np.sqrt(_select(centered, variance, square_avg))
+    else:
+        root = np.sqrt(square_avg)
+    root += eps
+    return root
 
 
 def rmsprop_step(params, grad, state, hp, lr, t):
@@ -146,12 +210,27 @@ def rmsprop_step(params, grad, state, hp, lr, t):
     """
     g = _with_l2(grad, params, hp["weight_decay"])
     alpha, mu, centered = hp["alpha"], hp["momentum"], hp["centered"]
-    square_avg = alpha * state["square_avg"] + (1 - alpha) * (g * g)
+    square_avg = alpha * state["square_avg"]
+    loudness = g * g
+    loudness *= 1 - alpha
+    square_avg += loudness
     grad_avg = _lerp(state["grad_avg"], g, 1 - alpha) if np.any(centered) else state["grad_avg"]
-    scaled = g / _rmsprop_denominator(square_avg, grad_avg, centered, hp["eps"])
-    buffer = mu * state["buffer"] + scaled
-    direction = _select(mu > 0, buffer, scaled)
-    return params - lr * direction, {"square_avg": square_avg, "grad_avg": grad_avg, "buffer": buffer}
+    scaled = _rmsprop_denominator(square_avg, grad_avg, centered, hp["eps"])
+    np.divide(g, scaled, out=scaled)
+    # Like torch, a hand without momentum keeps no buffer: it stays as it was (zeros), per run too.
+    if _per_run(mu):
+        swing = mu * state["buffer"]
+        swing += scaled
+        buffer = np.where(mu > 0, swing, state["buffer"])
+        direction = np.where(mu > 0, buffer, scaled)
+    elif mu > 0:
+        buffer = mu * state["buffer"]
+        buffer += scaled
+        direction = buffer
+    else:
+        buffer, direction = state["buffer"], scaled
+    new_params = _descend(params, lr, direction, owned=direction is scaled)
+    return new_params, {"square_avg": square_avg, "grad_avg": grad_avg, "buffer": buffer}
 
 
 def rmsprop_derive(history, hp, lr, t):
@@ -185,13 +264,24 @@ def adam_step(params, grad, state, hp, lr, t, decoupled=False):
     else:
         g = _with_l2(grad, params, hp["weight_decay"])
     m = _lerp(state["m"], g, 1 - b1)
-    v = b2 * state["v"] + (1 - b2) * (g * g)
+    v = b2 * state["v"]
+    loudness = g * g
+    loudness *= 1 - b2
+    v += loudness
     amsgrad = hp["amsgrad"]
-    v_max = _select(amsgrad, np.maximum(state["v_max"], v), state["v_max"])
-    v_used = _select(amsgrad, v_max, v)
-    denominator = np.sqrt(v_used) / np.sqrt(1 - _power(b2, t)) + hp["eps"]
+    if _per_run(amsgrad):
+        v_max = np.where(amsgrad, np.maximum(state["v_max"], v), state["v_max"])
+        v_used = np.where(amsgrad, v_max, v)
+    elif amsgrad:
+        v_max = v_used = np.maximum(state["v_max"], v)
+    else:
+        v_max, v_used = state["v_max"], v
+    denominator = np.sqrt(v_used)
+    denominator /= np.sqrt(1 - _power(b2, t))
+    denominator += hp["eps"]
     step_size = lr / (1 - _power(b1, t))
-    return params - step_size * (m / denominator), {"m": m, "v": v, "v_max": v_max}
+    np.divide(m, denominator, out=denominator)
+    return _descend(params, step_size, denominator, owned=True), {"m": m, "v": v, "v_max": v_max}
 
 
 def adamw_step(params, grad, state, hp, lr, t):

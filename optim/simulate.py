@@ -66,14 +66,18 @@ def simulate(
     params = np.ascontiguousarray(np.broadcast_to(start.reshape(-1, 2), (n_runs, 2)).T)  # (2, N)
 
     with np.errstate(all="ignore"):
-        trace, heard, history = _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record)
-        loss = _loss_along(surface, trace)
-        diverged_at, after = _mark_divergence(surface, trace, loss)
-        # From here on every array is laid out run-first, (N, steps+1, ...), as Trajectory documents.
-        points, loss = trace.transpose(2, 0, 1).copy(), loss.T.copy()
+        trace = np.empty((steps + 1, 2, n_runs))
+        along = _AlongThePath(surface, trace)
+        heard, history = _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record, trace, along)
+        loss, diverged_at = along.finish()
+        # From here on every array is seen run-first, (N, steps+1, ...), as Trajectory documents. They are
+        # views of the step-first arrays the loop wrote, not copies: a batch's path is the largest array
+        # here, and copying it only to reorder it would double both the memory and the time it takes.
+        points, loss = trace.transpose(2, 0, 1), loss.T
         grads = updates = lrs = None
         state = {}
         if record:
+            after = np.arange(trace.shape[0])[:, None] >= np.where(diverged_at < 0, trace.shape[0], diverged_at)
             heard[-1] = surface.grad(trace[-1].T).T
             updates = np.full_like(trace, np.nan)
             updates[:-1] = np.diff(trace, axis=0)
@@ -83,9 +87,8 @@ def simulate(
             state = _state_table(spec, hp, history, lr_per_update, steps)
             for values in (heard, updates, *state.values()):
                 _blank_after(values, after)
-            grads, updates, lrs = (heard.transpose(2, 0, 1).copy(), updates.transpose(2, 0, 1).copy(),
-                                   lrs.T.copy())
-            state = {name: value.transpose(2, 0, 1).copy() for name, value in state.items()}
+            grads, updates, lrs = heard.transpose(2, 0, 1), updates.transpose(2, 0, 1), lrs.T
+            state = {name: value.transpose(2, 0, 1) for name, value in state.items()}
 
     if not is_batch:
         only = int(diverged_at[0])
@@ -96,10 +99,10 @@ def simulate(
     return Trajectory(spec.key, surface, hp, points, loss, diverged_at, grads, updates, lrs, state)
 
 
-def _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record):
-    """The loop itself: `steps` updates of all N runs at once, in the (2, N) layout the rules expect."""
+def _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record, trace, along):
+    """The loop itself: `steps` updates of all N runs at once, in the (2, N) layout the rules expect,
+    written into `trace` (steps+1, 2, N); `along` checks the rows written so far as it goes."""
     n_runs = params.shape[1]
-    trace = np.empty((steps + 1, 2, n_runs))
     trace[0] = params
     heard = np.full((steps + 1, 2, n_runs), np.nan) if record else None
     history = {}
@@ -115,18 +118,20 @@ def _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record):
                    if _fits_row(np.shape(value), params.shape)}
     single_lr = lr_per_update.shape[1] == 1
     for k in range(steps):
-        gx, gy = grad_fn(params[0], params[1])
-        grad = np.array((gx, gy), dtype=np.float64).reshape(2, n_runs)
+        # A fresh array each step, since a rule may keep the gradient itself in its state (momentum's b_1).
+        grad = np.empty((2, n_runs))
+        grad[0], grad[1] = grad_fn(params[0], params[1])
         if rng is not None:
-            grad = grad + noise * rng.standard_normal((2, n_runs))
+            grad += noise * rng.standard_normal((2, n_runs))
         lr = lr_per_update[k, 0] if single_lr else lr_per_update[k]
         params, state = step_fn(params, grad, state, hp, lr, k + 1)
         trace[k + 1] = params
+        along.rows_written(k + 2)
         if record:
             heard[k] = grad
             for name, values in history.items():
                 values[k] = state[name]
-    return trace, heard, history
+    return heard, history
 
 
 def _fits_row(shape: tuple, row: tuple) -> bool:
@@ -160,36 +165,62 @@ def _state_table(spec, hp, history, lr_per_update, steps):
     return shown
 
 
-def _loss_along(surface, trace):
-    """Loss at every recorded point, (steps+1, N); in blocks of rows so temporaries stay small and hot."""
-    loss = np.empty((trace.shape[0], trace.shape[2]))
-    rows = max(1, LOSS_BLOCK // max(1, trace.shape[2]))
-    for first in range(0, trace.shape[0], rows):
-        block = trace[first:first + rows]
-        loss[first:first + rows] = surface.value_fn(block[:, 0], block[:, 1])
-    return loss
+class _AlongThePath:
+    """Loss at every recorded point, (steps+1, N), and the first step at which each run spun off (-1 for
+    none): non-finite point or loss, or outside the generous box. From that step on, the run's points
+    and losses become NaN, in place.
 
-
-def _mark_divergence(surface, trace, loss):
-    """First step at which each run is non-finite or outside the generous box; NaN from there on.
-
-    Returns the step per run (-1 for none) and the mask of (step, run) entries at or after it.
+    Computed in blocks of rows while the loop is still writing the path: a block is taken as soon as it
+    is complete, so its points are still in cache. A batch's path is too large to be read back from
+    memory cheaply; a single run's fits in one block, taken at the end.
     """
-    (x0, x1), (y0, y1) = surface.bounds
-    mx, my = DIVERGENCE_MARGIN * (x1 - x0), DIVERGENCE_MARGIN * (y1 - y0)
-    x, y = trace[:, 0], trace[:, 1]
-    bad = ~(np.isfinite(loss) & (x >= x0 - mx) & (x <= x1 + mx) & (y >= y0 - my) & (y <= y1 + my))
-    diverged_at = np.where(bad.any(axis=0), bad.argmax(axis=0), -1)
-    after = np.arange(trace.shape[0])[:, None] >= np.where(diverged_at < 0, trace.shape[0], diverged_at)
-    if diverged_at.max() >= 0:
-        _blank_after(trace, after)
-        loss[after] = np.nan
-    return diverged_at, after
+
+    def __init__(self, surface, trace):
+        (x0, x1), (y0, y1) = surface.bounds
+        mx, my = DIVERGENCE_MARGIN * (x1 - x0), DIVERGENCE_MARGIN * (y1 - y0)
+        self.box = ((0, x0 - mx, x1 + mx), (1, y0 - my, y1 + my))
+        self.value_fn, self.trace = surface.value_fn, trace
+        n_rows, n_runs = trace.shape[0], trace.shape[2]
+        self.loss = np.empty((n_rows, n_runs))
+        self.diverged_at = np.full(n_runs, -1)
+        self.blank_from = np.full(n_runs, n_rows)  # diverged_at, or past the end for a run that never spins off
+        self.rows = max(1, LOSS_BLOCK // max(1, n_runs))
+        self.inside, self.test = np.empty((2, min(self.rows, n_rows), n_runs), dtype=bool)
+        self.done = 0  # rows taken so far
+
+    def rows_written(self, count):
+        """The loop has written rows [0, count): take every block now complete."""
+        while self.done + self.rows <= count:
+            self._take(self.done + self.rows)
+
+    def finish(self):
+        if self.done < self.trace.shape[0]:
+            self._take(self.trace.shape[0])
+        return self.loss, self.diverged_at
+
+    def _take(self, end):
+        first, self.done = self.done, end
+        block, block_loss = self.trace[first:end], self.loss[first:end]
+        block_loss[...] = self.value_fn(block[:, 0], block[:, 1])
+        inside, test = self.inside[:end - first], self.test[:end - first]
+        np.isfinite(block_loss, out=inside)
+        for axis, low, high in self.box:
+            inside &= np.greater_equal(block[:, axis], low, out=test)
+            inside &= np.less_equal(block[:, axis], high, out=test)
+        diverged_at, blank_from = self.diverged_at, self.blank_from
+        new = np.flatnonzero(~inside.all(axis=0) & (diverged_at < 0))
+        if new.size:
+            diverged_at[new] = blank_from[new] = first + np.argmin(inside[:, new], axis=0)
+        if diverged_at.max() >= 0:
+            after = np.arange(first, end)[:, None] >= blank_from
+            _blank_after(block, after)
+            np.putmask(block_loss, after, np.nan)
 
 
 def _blank_after(values, after):
     """NaN into a (steps+1, 2, N) array wherever the (steps+1, N) mask `after` is set."""
-    values[np.broadcast_to(after[:, None, :], values.shape)] = np.nan
+    # putmask wants the mask at full size, but is still several times faster than copyto(where=).
+    np.putmask(values, np.broadcast_to(after[:, None, :], values.shape), np.nan)
 
 
 def _check_steps(steps) -> int:

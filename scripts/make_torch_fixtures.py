@@ -153,6 +153,11 @@ def write_hands1() -> None:
     print(f"wrote {len(cases)} reference paths from torch {torch.__version__} to {out.relative_to(ROOT)}")
 
 
+def hyperparameters_for_simulate(torch_kwargs: dict) -> dict:
+    """torch's keyword arguments as `optim.simulate` takes them: Nesterov is a key of its own there, not a flag."""
+    return {k: v for k, v in torch_kwargs.items() if k != "nesterov"}
+
+
 def torch_path(torch_class, kwargs, landscape, start, steps, schedule):
     theta = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     optimizer = getattr(torch.optim, torch_class)([theta], **kwargs)
@@ -182,7 +187,7 @@ def write_original_seven() -> None:
         surface = landscapes.LANDSCAPES[name]
         start = tuple(surface.start) if start is None else start
         points = torch_path(torch_class, kwargs, surface, start, STEPS, schedule)
-        hyperparameters = {k: v for k, v in kwargs.items() if k != "nesterov"}
+        hyperparameters = hyperparameters_for_simulate(kwargs)
         cases.append({"optimizer": key, "landscape": name, "start": list(start), "steps": STEPS,
                       "hyperparameters": hyperparameters, "schedule": schedule, "points": points})
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from optim.hands._phase1 import hand_spec
 from optim.hyperparameters import NON_NEGATIVE, UNIT_CLOSED, Hyperparameter, lr, weight_decay
 from optim.rules import _with_l2
+from optim.spec import OptimizerSpec
 
 
 def init(params, hp):
@@ -50,7 +50,7 @@ def _shown_state(hp):
     return ("square_avg", "acc_delta")
 
 
-ADADELTA = hand_spec(
+ADADELTA = OptimizerSpec(
     key="adadelta", title="Adadelta",
     description=(
         "The hand that needs no step size of its own: it divides each click by the root of recent squared "
@@ -77,4 +77,4 @@ ADADELTA = hand_spec(
     shown_state=_shown_state,
 )
 
-NEW_HANDS = (ADADELTA,)
+SPECS = (ADADELTA,)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from optim.hands._phase1 import Bounded, hand_spec
-from optim.hyperparameters import NON_NEGATIVE, Hyperparameter, lr, weight_decay
+from optim.hyperparameters import NON_NEGATIVE, Bounded, Hyperparameter, lr, weight_decay
 from optim.rules import _lerp, _power
+from optim.spec import OptimizerSpec
 
 SQRT_OF_TWO = 2**0.5  # torch divides norms by numel ** 0.5 to get root-mean-squares; numel is 2 here
 
@@ -72,7 +72,7 @@ def _shown_state(hp):
     return ("variance", "step_size")
 
 
-ADAFACTOR = hand_spec(
+ADAFACTOR = OptimizerSpec(
     key="adafactor", title="Adafactor",
     description=(
         "Honestly, little of Adafactor survives on two dials. Its trick is to save memory on weight "
@@ -106,6 +106,7 @@ ADAFACTOR = hand_spec(
         weight_decay(how="decoupled")),
     init=init, step=step, derive=derive, torch_class="Adafactor(eps=(ε1, ε2))",
     shown_state=_shown_state,
+    pairs=(("eps", ("eps1", "eps2")),),
 )
 
-NEW_HANDS = (ADAFACTOR,)
+SPECS = (ADAFACTOR,)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from optim.hands._phase1 import hand_spec
 from optim.hyperparameters import UNIT_OPEN, Hyperparameter, eps, lr, weight_decay
 from optim.rules import _lerp, _power, _with_l2
+from optim.spec import OptimizerSpec
 
 
 def init(params, hp):
@@ -51,7 +51,7 @@ def _shown_state(hp):
     return ("m", "u")
 
 
-ADAMAX = hand_spec(
+ADAMAX = OptimizerSpec(
     key="adamax", title="Adamax",
     description=(
         "Adam's cousin that remembers the loudest click instead of an average loudness: each dial's step is "
@@ -72,4 +72,4 @@ ADAMAX = hand_spec(
     shown_state=_shown_state,
 )
 
-NEW_HANDS = (ADAMAX,)
+SPECS = (ADAMAX,)

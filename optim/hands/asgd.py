@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from optim.hands._phase1 import hand_spec
 from optim.hands._torch_scalars import stored_as_float32
 from optim.hyperparameters import NON_NEGATIVE, Hyperparameter, lr, weight_decay
 from optim.rules import _power, _select, _with_l2
+from optim.spec import OptimizerSpec
 
 
 def init(params, hp):
@@ -50,7 +50,7 @@ def _shown_state(hp):
     return ("ax", "eta", "mu")
 
 
-ASGD = hand_spec(
+ASGD = OptimizerSpec(
     key="asgd", title="ASGD",
     description=(
         "Plain SGD with a ghost: after t0 steps the hand starts keeping the average of every point it has "
@@ -77,4 +77,4 @@ ASGD = hand_spec(
     shown_state=_shown_state,
 )
 
-NEW_HANDS = (ASGD,)
+SPECS = (ASGD,)

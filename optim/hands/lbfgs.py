@@ -38,8 +38,8 @@ from __future__ import annotations
 import numpy as np
 
 from optim.hands._fused import fused_multiply_add
-from optim.hands._interim import Bounded, NamedSwitch, hand_spec
-from optim.hyperparameters import NON_NEGATIVE, SWITCH, Hyperparameter, lr
+from optim.hyperparameters import NON_NEGATIVE, SWITCH, Bounded, Hyperparameter, NamedSwitch, lr
+from optim.spec import OptimizerSpec
 
 CURVATURE_FLOOR = 1e-10  # torch keeps a (y, s) pair only if yᵀs exceeds this
 C1, C2 = 1e-4, 0.9  # torch's sufficient-decrease and curvature constants for the strong Wolfe conditions
@@ -288,7 +288,7 @@ def _lbfgs_step(params, grad, state, hp, lr, t, closure):
     return new_params, new_state
 
 
-LBFGS = hand_spec(
+LBFGS = OptimizerSpec(
     key="lbfgs",
     title="L-BFGS",
     description=(
@@ -329,3 +329,5 @@ LBFGS = hand_spec(
     shown_state=lambda hp: ("d", "t", "func_evals"),
     uses_closure=True,
 )
+
+SPECS = (LBFGS,)

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from optim.hands._interim import hand_spec
 from optim.hyperparameters import NON_NEGATIVE, UNIT_OPEN, Hyperparameter, lr
+from optim.spec import OptimizerSpec
 
 
 def lion_init(params, hp):
@@ -42,7 +42,7 @@ def lion_step(params, grad, state, hp, lr, t):
     return params - lr * direction, {"m": b2 * m + (1 - b2) * grad}
 
 
-LION = hand_spec(
+LION = OptimizerSpec(
     key="lion",
     title="Lion",
     description=(
@@ -73,3 +73,5 @@ LION = hand_spec(
     torch_class="none in torch.optim (Chen et al. 2023, Program 1)",
     shown_state=lambda hp: ("m",),
 )
+
+SPECS = (LION,)

@@ -38,9 +38,9 @@ import math
 import numpy as np
 
 from optim.hands._fused import fused_lerp, fused_multiply_add
-from optim.hands._interim import Bounded, NamedSwitch, hand_spec
-from optim.hyperparameters import NON_NEGATIVE, SWITCH, UNIT_OPEN, Hyperparameter, lr
+from optim.hyperparameters import NON_NEGATIVE, SWITCH, UNIT_OPEN, Bounded, Hyperparameter, NamedSwitch, lr
 from optim.rules import _select
+from optim.spec import OptimizerSpec
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)  # torch.optim._muon's DEFAULT_A, DEFAULT_B, DEFAULT_C
 MATCH_RMS_ADAMW = 0.2 * math.sqrt(2)  # torch's 0.2·√max(A, B) for a 1×2 matrix ("original": √max(1, A/B) = 1)
@@ -105,7 +105,7 @@ def muon_step(params, grad, state, hp, lr, t):
     return fused_multiply_add(-adjusted_lr, orthogonalized, params), new_state
 
 
-MUON = hand_spec(
+MUON = OptimizerSpec(
     key="muon",
     title="Muon",
     description=(
@@ -149,3 +149,5 @@ MUON = hand_spec(
     torch_class="Muon (the two dials as one 1×2 matrix)",
     shown_state=lambda hp: ("momentum_buffer", "orthogonalized"),
 )
+
+SPECS = (MUON,)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from optim.hands._phase1 import hand_spec
 from optim.hands._torch_scalars import float32_product
 from optim.hyperparameters import NON_NEGATIVE, SWITCH, UNIT_OPEN, Hyperparameter, eps, lr, weight_decay
 from optim.rules import _lerp, _power, _select, _with_l2
+from optim.spec import OptimizerSpec
 
 
 def init(params, hp):
@@ -69,7 +69,7 @@ def _shown_state(hp):
     return ("m", "v", "mu_product")
 
 
-NADAM = hand_spec(
+NADAM = OptimizerSpec(
     key="nadam", title="NAdam",
     description=(
         "Adam that looks ahead: it turns each dial as if the momentum had already carried it one step "
@@ -100,4 +100,4 @@ NADAM = hand_spec(
     shown_state=_shown_state,
 )
 
-NEW_HANDS = (NADAM,)
+SPECS = (NADAM,)

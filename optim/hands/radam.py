@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from optim.hands._phase1 import hand_spec
 from optim.hyperparameters import SWITCH, UNIT_OPEN, Hyperparameter, eps, lr, weight_decay
 from optim.rules import _lerp, _power, _select, _with_l2
+from optim.spec import OptimizerSpec
 
 RECTIFIER_THRESHOLD = 5.0  # torch switches the adaptive scaling on once rho_t exceeds this
 
@@ -95,7 +95,7 @@ def _shown_state(hp):
     return ("m", "v")
 
 
-RADAM = hand_spec(
+RADAM = OptimizerSpec(
     key="radam", title="RAdam",
     description=(
         "Adam that does not trust its loudness memory too early: for the first few steps (until ρ_t, the "
@@ -126,4 +126,4 @@ RADAM = hand_spec(
     shown_state=_shown_state,
 )
 
-NEW_HANDS = (RADAM,)
+SPECS = (RADAM,)

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from optim.hands._interim import Bounded, hand_spec
-from optim.hyperparameters import lr
+from optim.hyperparameters import Bounded, lr
+from optim.spec import OptimizerSpec
 
 
 def rprop_init(params, hp):
@@ -55,7 +55,7 @@ def rprop_step(params, grad, state, hp, lr, t):
     return params - np.sign(heard) * step_size, {"prev": heard, "step_size": step_size}
 
 
-RPROP = hand_spec(
+RPROP = OptimizerSpec(
     key="rprop",
     title="Rprop",
     description=(
@@ -89,4 +89,7 @@ RPROP = hand_spec(
     step=rprop_step,
     torch_class="Rprop(etas=(η₋, η₊), step_sizes=(Γmin, Γmax))",
     shown_state=lambda hp: ("step_size",),
+    pairs=(("etas", ("etaminus", "etaplus")), ("step_sizes", ("step_size_min", "step_size_max"))),
 )
+
+SPECS = (RPROP,)

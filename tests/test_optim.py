@@ -356,9 +356,10 @@ def test_a_path_that_passes_the_combination_and_leaves_has_not_settled():
     assert calm.settled_at() is not None and calm.settled_at() >= calm.cracked_at()
 
 
-# Rprop's stride grows ×1.2 on every step the click keeps its sign, whatever the lr: down the saddle's endless
-# slope it reaches the edge of the generous box within 200 steps at every rate, and the tuner says so.
-EVERY_RATE_SPINS_OFF = {("rprop", "saddle")}
+# Down the saddle's endless slope two hands leave the generous box at every rate, and the tuner says so:
+# Rprop's stride grows ×1.2 on every step the click keeps its sign, whatever the lr; L-BFGS's line search
+# finds the loss still falling at each trial and strides ten times further, to ~3e8 by its fourth step.
+EVERY_RATE_SPINS_OFF = {("rprop", "saddle"), ("lbfgs", "saddle")}
 
 
 @pytest.mark.parametrize("landscape", list(landscapes.LANDSCAPES))

@@ -59,7 +59,7 @@ SYMBOLS = {
     "adafactor": [r"\mathrm{RMS}(u_t)", r"\alpha_t"],
     "rprop": ["s_t", r"\eta^{\text{dial}}_t"],
     "lion": ["c_t", r"\operatorname{sign}"],
-    "lbfgs": ["d_t", "t_t", r"n^{\text{eval}}_t"],
+    "lbfgs": [r"n^{\text{eval}}_t", r"\Delta\theta_t"],  # by step 10 it has cracked the bowl: silent
     "muon": ["B_t", "O_t", r"\lVert O_t \rVert"],
 }
 

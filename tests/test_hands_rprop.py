@@ -101,6 +101,6 @@ def test_torchs_pairs_are_the_split_names():
 
 def test_the_spec_tells_the_app_what_it_needs():
     assert RPROP.key == "rprop" and RPROP.torch_class.startswith("Rprop") and len(RPROP.description) > 60
-    assert RPROP.shown_state(RPROP.defaults) == ("step_size",)
+    assert RPROP.shown_state(RPROP.defaults) == ("step_size", "prev")
     for h in RPROP.hyperparameters:
         assert h.help and h.symbol and h.low <= h.default <= h.high

@@ -75,8 +75,8 @@ WORDS = {
 def _explain(s: Step) -> tuple:
     lr, g = s.eta()[0], s.gradient()
     s.add(r"n^{\text{eval}}_t", r"\text{evals}_t - \text{evals}_{t-1}", WORDS["evals"], "[now] - [before]",
-                  {"now": s.now("func_evals"), "before": s.before("func_evals")}, lambda now, before: now - before,
-                  shared=True)
+          {"now": s.now("func_evals"), "before": s.before("func_evals")}, lambda now, before: now - before,
+          shared=True)
     if max(abs(v) for v in g) <= float(s.hp["tolerance_grad"]):
         s.add(r"\max|g_t|", "", WORDS["silent"], r"\max(|[gx]|, |[gy]|)", {"gx": g[0], "gy": g[1]},
               lambda gx, gy: max(abs(gx), abs(gy)), shared=True)

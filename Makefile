@@ -21,7 +21,9 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_pages.py
 
-# Regenerates tests/fixtures/torch_paths.json from torch.optim itself.
+# Regenerates the paths recorded from torch.optim itself: tests/fixtures/torch_paths.json (the first seven
+# hands), torch_paths_hands1.json (Adamax, NAdam, RAdam, Adadelta, ASGD, Adafactor) and
+# torch_paths_hands2.json (Rprop, L-BFGS, Muon; Lion's reference is its paper's rule, in the tests).
 fixtures: $(VENV)/.bench
 	$(PY) scripts/make_torch_fixtures.py
 

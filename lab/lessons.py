@@ -269,6 +269,78 @@ see Adam's diagonal first step next to SGD's almost horizontal one.""",
     ),
 )
 
+
+# --- lessons where one of the newer hands is the answer ---------------------------------------------------
+
+LESSONS_LIST += (
+    Lesson(
+        slug="beale_cliffs",
+        title="Cliffs and plains: only the sign",
+        question="Beale's vault is a plain ringed by cliffs: at the start the clicks are about a hundred loud, near "
+                 "the combination thousands of times fainter. Rprop listens only to which way each click points, "
+                 "never to how loud it is. Which hand cracks the safe within 300 steps?",
+        options=("Momentum: it builds up speed on the plain", "Adam", "Rprop", "None of them"),
+        correct=2,
+        landscape="beale",
+        runs=(Run("rprop"), Run("adam", (("lr", 0.05),)), Run("momentum", (("lr", 0.01), ("momentum", 0.9)))),
+        steps=300,
+        explanation="""Rprop ignores how loud a click is. Each dial keeps its own stride, which grows 1.2 times
+on every step its clicks keep their direction and halves at every flip: from 0.01 at the start to almost 0.5
+across the plain, and back down wherever the path bends. The clicks it heard on the way ranged over a factor of
+more than two thousand, and none of that reached its stride. It cracks the safe within thirty steps.
+
+Momentum multiplies the loud clicks by its learning rate and then keeps the swing: a few turns in, it hits a
+cliff at full speed and spins off within ten steps. Adam does rescale each dial by its loudness, but its memory
+(β₂ = 0.999) keeps the loud clicks of the start for hundreds of steps, so its turns stay short and it is still
+creeping along the curved floor after 300 steps. Rprop's catch: it needs whole, noise-free clicks. With
+mini-batches the signs flip at random and its strides shrink to nothing, which is why networks are trained with
+its mini-batch descendants, RMSprop and Adam.""",
+    ),
+    Lesson(
+        slug="lbfgs_ravine",
+        title="The surveyor in the ravine",
+        question="Back to the ravine of the first lesson. Momentum (learning rate 0.02, μ 0.9) glides down its "
+                 "floor. L-BFGS sketches the vault's curvature from its last few turns and tries a few points along "
+                 "each direction before committing. How many steps does it need to crack the safe?",
+        options=("About as many as Momentum", "Fewer than ten", "More than Momentum: listening takes time",
+                 "It cannot: the walls are too steep"),
+        correct=1,
+        landscape="ravine",
+        runs=(Run("lbfgs"), Run("momentum", (("lr", 0.02), ("momentum", 0.9)))),
+        steps=100,
+        explanation="""Its first turns are short and probing, straight down the steep wall like any hand. But each
+turn leaves L-BFGS a pair: how far it went, and how the click changed on the way. From a few such pairs it
+sketches how the vault curves along both dials, and its direction swings from the wall to the floor of the
+ravine: one full stride, from step 3 to step 4, takes it from about 8 away from the combination to 1.5, and it
+cracks the safe in fewer than ten steps.
+
+Each step costs more than one click, though: the line search listens at trial points along the way, about a
+dozen evaluations by the time it cracked, against one click per step for Momentum, which needed some sixty
+steps. Networks are rarely trained with L-BFGS: mini-batch noise spoils both the sketch and the line search,
+and remembering its pairs costs a copy of every weight per pair.""",
+    ),
+    Lesson(
+        slug="lion_stride",
+        title="Lion's metronome",
+        question="Lion and Adam start on the bowl with the same learning rate, 0.05, and their first turns both "
+                 "move each dial by 0.05. Near the combination the clicks fade to nothing. How long are their "
+                 "turns there, at the end of 200 steps?",
+        options=("Both shrink to almost nothing", "Lion's stay exactly 0.05 per dial; Adam's shrink to almost nothing",
+                 "Adam's stay 0.05 per dial; Lion's shrink", "Both stay 0.05 per dial"),
+        correct=1,
+        landscape="bowl",
+        runs=(Run("lion", (("lr", 0.05),)), Run("adam", (("lr", 0.05),))),
+        steps=200,
+        explanation="""Lion turns every dial by the learning rate times the sign of its blended memory, and a
+sign is ±1 however faint the click. So every one of its 400 dial turns is exactly 0.05: it walks in at
+that pace and then ticks across the combination, one stride each way, for as long as it runs.
+
+Adam divides each dial's direction by the root of its loudness memory, and that memory (β₂ = 0.999) still
+holds the louder clicks of the way down, so as the clicks fade its turns shrink a thousandfold and it settles.
+To make Lion settle, its learning rate has to fall: that is why it is trained with a schedule that takes η
+toward zero.""",
+    ),
+)
 LESSONS: dict[str, Lesson] = {lesson.slug: lesson for lesson in LESSONS_LIST}
 
 
@@ -397,6 +469,38 @@ def _facts_first_step(lesson, trs):
 FACTS = {"ravine": _facts_ravine, "saddle": _facts_saddle, "too_hot": _facts_too_hot, "trap": _facts_trap,
          "four_combinations": _facts_four, "noisy_clicks": _facts_noisy, "adamw": _facts_adamw,
          "adagrad_tires": _facts_adagrad, "first_step": _facts_first_step}
+
+
+def _facts_beale_cliffs(lesson, trs):
+    rprop, adam, momentum = trs
+    cracked = rprop.cracked_at()
+    strides = rprop.state["step_size"][:cracked]
+    clicks = np.abs(rprop.grads[:cracked])
+    return (f"Rprop cracked the safe at step {cracked}; on the way its largest stride was {strides.max():.2g} "
+            f"(first {strides[0, 0]:g}), while the clicks it heard ranged from {clicks.max():.3g} down to "
+            f"{clicks.min():.2g}. Momentum spun off at step {momentum.diverged_at}. Adam ended with loss "
+            f"{adam.final_loss:.2g}, {adam.distance_to_minimum()[-1]:.2f} from the combination.")
+
+
+def _facts_lbfgs_ravine(lesson, trs):
+    lbfgs, momentum = trs
+    cracked = lbfgs.cracked_at()
+    distance = lbfgs.distance_to_minimum()
+    return (f"L-BFGS cracked the safe at step {cracked}, after {lbfgs.state['func_evals'][cracked - 1, 0]:.0f} "
+            f"evaluations of the vault; from step 3 to step 4 its distance to the combination fell from "
+            f"{distance[3]:.2g} to {distance[4]:.2g}. Momentum cracked it at step {momentum.cracked_at()}.")
+
+
+def _facts_lion_stride(lesson, trs):
+    lion, adam = trs
+    lion_turns, adam_turns = (np.abs(np.diff(tr.points, axis=0)) for tr in (lion, adam))
+    return (f"Lion's dial turns: shortest {lion_turns.min():.3g}, longest {lion_turns.max():.3g}; its last turn is "
+            f"{step_lengths(lion)[-1]:.3g} long. Adam's first turn moved each dial by {adam_turns[0].min():.3g}; its "
+            f"last turn is {step_lengths(adam)[-1]:.2g} long.")
+
+
+FACTS.update({"beale_cliffs": _facts_beale_cliffs, "lbfgs_ravine": _facts_lbfgs_ravine,
+              "lion_stride": _facts_lion_stride})
 
 
 def facts(lesson: Lesson, trajectories_: list[optim.Trajectory]) -> str:

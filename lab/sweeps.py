@@ -109,7 +109,10 @@ class Grid:
 
     @property
     def betas(self) -> np.ndarray:
-        return np.linspace(*self.beta_range, self.resolution)
+        values = np.linspace(*self.beta_range, self.resolution)
+        # A count (L-BFGS's remembered pairs) takes whole numbers only: neighbouring rows may repeat one.
+        return np.round(values) if getattr(optim.get(self.optimizer).hyperparameter(self.axis.name), "whole", False) \
+            else values
 
     @property
     def surface(self) -> landscapes.Landscape:

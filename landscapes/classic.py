@@ -267,7 +267,8 @@ _LANDSCAPES = (
             "because the floor bends and barely slopes. Plain descent crawls along the banana; momentum, "
             "Nesterov and Adam carry their speed along the floor and get closest in 200 steps, while AdaGrad "
             "and RMSprop, whose steps stay sized for the steep walls, fall behind even plain descent. "
-            "Nobody opens it in 200 steps."
+            "None of these opens it in 200 steps; of the newer hands only L-BFGS, which sketches the bend, "
+            "and Muon, whose stride never shrinks, do."
         ),
         latex=r"f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2",
         bounds=((-2.0, 2.0), (-1.0, 3.0)),
@@ -374,8 +375,8 @@ _LANDSCAPES = (
         description=(
             "Six dips, and two of them tie for deepest, mirror images through the centre. Four shallower "
             "dips wait on the flanks to catch a run that starts in the wrong place: from this start plain "
-            "descent is caught in one, while the other hands reach a deepest dip (AdaGrad and RMSprop one "
-            "twin, momentum and Adam the other)."
+            "descent is caught in one, while AdaGrad and RMSprop reach one deepest twin and momentum and "
+            "Adam the other."
         ),
         latex=r"f(x, y) = \left(4 - 2.1\,x^2 + \frac{x^4}{3}\right)x^2 + xy + (4y^2 - 4)\,y^2",
         bounds=((-2.0, 2.0), (-1.2, 1.2)),
@@ -407,9 +408,9 @@ _LANDSCAPES = (
         title="The well in the plain (Ackley)",
         description=(
             "A bumpy, almost flat plain with one deep well in the middle. Far out, the clicks come from the "
-            "bumps rather than the well, so from this start every hand at a steady learning rate stops in "
-            "a bump short of the well. Only a rate big enough to jump the bumps gets in, and that is luck, "
-            "not skill."
+            "bumps rather than the well, so from this start no hand at a steady learning rate opens it: "
+            "plain descent, momentum, AdaGrad, RMSprop and Adam each stop in a bump short of the well. "
+            "Only a rate big enough to jump the bumps gets in, and that is luck, not skill."
         ),
         latex=(
             r"f(x, y) = -20\,e^{-0.2\sqrt{(x^2 + y^2)/2}}"

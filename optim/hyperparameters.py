@@ -68,6 +68,52 @@ class Hyperparameter:
         return float(array) if array.ndim == 0 else array
 
 
+@dataclass(frozen=True)
+class Bounded(Hyperparameter):
+    """A number allowed only between `minimum` and `maximum`, each end open or closed, optionally whole.
+
+    `allowed` spells the same range for the error message, e.g. "(0, 1)", "(-inf, 0]" or "[1, inf) whole".
+    """
+
+    minimum: float = -np.inf
+    maximum: float = np.inf
+    open_below: bool = False
+    open_above: bool = False
+    whole: bool = False
+
+    def validate(self, value, n_runs: int | None = None):
+        checked = super().validate(value, n_runs)
+        array = np.asarray(checked)
+        outside = (array <= self.minimum) if self.open_below else (array < self.minimum)
+        outside |= (array >= self.maximum) if self.open_above else (array > self.maximum)
+        if self.whole:
+            outside |= array != np.round(array)
+        if np.any(outside):
+            example = array[outside].flat[0] if array.ndim else checked
+            raise ValueError(f"{self.name} must be a {'whole' if self.whole else 'finite'} number in "
+                             f"{self.allowed}, got {example!r}")
+        return checked
+
+
+@dataclass(frozen=True)
+class NamedSwitch(Hyperparameter):
+    """A switch that torch spells as a name: `on` (e.g. "strong_wolfe") means True; None and the names in
+    `off` mean False. The app shows it as a toggle; `simulate` accepts torch's spelling too."""
+
+    on: str = ""
+    off: tuple[str, ...] = ()
+
+    def validate(self, value, n_runs: int | None = None):
+        if value is None or (isinstance(value, str) and value in self.off):
+            value = False
+        elif isinstance(value, str):
+            if value != self.on:
+                allowed = ", ".join(repr(v) for v in (self.on, *self.off, None))
+                raise ValueError(f"{self.name} must be one of {allowed} (or True/False), got {value!r}")
+            value = True
+        return super().validate(value, n_runs)
+
+
 def lr(default: float, low: float = 1e-4, high: float = 1.0, torch_default: float | None = None):
     return Hyperparameter(
         "lr", r"\eta", default, NON_NEGATIVE, low=low, high=high, log=True, torch_default=torch_default,

@@ -9,14 +9,28 @@ on every page.
 
 from __future__ import annotations
 
-from optim.hands import adagrad, adam, rmsprop, sgd
+from optim.hands import (
+    adadelta,
+    adafactor,
+    adagrad,
+    adam,
+    adamax,
+    asgd,
+    lbfgs,
+    lion,
+    muon,
+    nadam,
+    radam,
+    rmsprop,
+    rprop,
+    sgd,
+)
 from optim.spec import MapAxis, OptimizerSpec, Stability
 
 __all__ = ["OPTIMIZERS", "MapAxis", "OptimizerSpec", "Stability", "get", "register", "unregister"]
 
-OPTIMIZERS: dict[str, OptimizerSpec] = {
-    spec.key: spec for family in (sgd, adagrad, rmsprop, adam) for spec in family.SPECS
-}
+FAMILIES = (sgd, adagrad, rmsprop, adam, adamax, nadam, radam, adadelta, asgd, adafactor, rprop, lion, lbfgs, muon)
+OPTIMIZERS: dict[str, OptimizerSpec] = {spec.key: spec for family in FAMILIES for spec in family.SPECS}
 
 
 def register(spec: OptimizerSpec, *, replace: bool = False) -> OptimizerSpec:

@@ -55,6 +55,7 @@ def simulate(
     if not np.all(np.isfinite(start)):
         raise ValueError("start must be finite")
 
+    hyperparameters = spec.split_pairs(hyperparameters)
     runs_asked = _runs_from_hyperparameters(hyperparameters)
     is_batch = start.ndim == 2 or runs_asked is not None
     n_runs = start.shape[0] if start.ndim == 2 else (runs_asked or 1)
@@ -237,11 +238,7 @@ def _check_noise(noise) -> float:
 
 def _runs_from_hyperparameters(hyperparameters) -> int | None:
     """How many runs the per-run hyperparameters ask for; None if every one is a single number."""
-    values = [v for name, v in hyperparameters.items() if name != "betas"]
-    betas = hyperparameters.get("betas", ())
-    if isinstance(betas, tuple | list):
-        values += list(betas)
-    lengths = {np.shape(v)[0] for v in values if np.ndim(v) == 1}
+    lengths = {np.shape(v)[0] for v in hyperparameters.values() if np.ndim(v) == 1}
     if len(lengths) > 1:
         raise ValueError(f"per-run hyperparameters must all have the same length, got {sorted(lengths)}")
     return lengths.pop() if lengths else None

@@ -67,6 +67,10 @@ class OptimizerSpec:
     # The memory Inside the hand draws as arrows beside the click and the turn: (state name, label) pairs,
     # drawn where the run recorded that state.
     arrows: tuple[tuple[str, str], ...] = ()
+    # A state holding a point that is drawn as a ghost beside the hand (ASGD's averaged point `ax`).
+    ghost: str | None = None
+    # Settings torch takes as one tuple, each split into two hyperparameters: (tuple's name, (first, second)).
+    pairs: tuple[tuple[str, tuple[str, str]], ...] = (("betas", ("beta1", "beta2")),)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -82,17 +86,27 @@ class OptimizerSpec:
                 return h
         raise KeyError(name)
 
-    def resolve(self, given: dict, n_runs: int | None = None) -> dict:
-        """Defaults filled in and every value checked. `betas=(b1, b2)` is accepted for beta1 and beta2."""
+    def split_pairs(self, given: dict) -> dict:
+        """`given` with every tuple torch takes whole (`betas=(b1, b2)`, Rprop's `etas=`) split into its two
+        hyperparameters; a None in a pair leaves that one at its default (Adafactor's `eps=(None, 1e-3)`)."""
         given = dict(given)
-        if "betas" in given:
-            if "beta1" in given or "beta2" in given:
-                raise ValueError("give either betas=(beta1, beta2) or beta1/beta2, not both")
-            betas = given.pop("betas")
+        for pair, names in self.pairs:
+            if pair not in given or pair in self.names:
+                continue
+            if any(name in given for name in names):
+                raise ValueError(f"give either {pair}=({', '.join(names)}) or {'/'.join(names)}, not both")
+            values = given.pop(pair)
             try:
-                given["beta1"], given["beta2"] = betas
+                first, second = values
             except (TypeError, ValueError):
-                raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+                raise ValueError(f"{pair} must be a pair ({', '.join(names)}), got {values!r}") from None
+            given.update({name: value for name, value in zip(names, (first, second), strict=True)
+                          if value is not None})
+        return given
+
+    def resolve(self, given: dict, n_runs: int | None = None) -> dict:
+        """Defaults filled in and every value checked. Pairs such as `betas=(b1, b2)` are split first."""
+        given = self.split_pairs(given)
         unknown = set(given) - set(self.names)
         if unknown:
             raise ValueError(f"{self.key} has no hyperparameter {', '.join(sorted(unknown))}; "

@@ -122,6 +122,17 @@ class Trajectory:
             {name: value[index] for name, value in self.state.items()},
         )
 
+    def ghost(self) -> np.ndarray | None:
+        """The points the spec's ghost state traces (ASGD's averaged point), aligned with `points`: row t is
+        where the ghost stood after t updates (row 0: the start). None when the hand keeps no ghost or its
+        state was not recorded. Single runs only."""
+        from optim import registry  # the registry imports the hands, which import this module
+
+        name = registry.get(self.optimizer).ghost if self.optimizer in registry.OPTIMIZERS else None
+        if name is None or name not in self.state or self.is_batch:
+            return None
+        return np.concatenate([self.points[:1], self.state[name][:-1]])
+
     def to_frame(self) -> pd.DataFrame:
         """A tidy table, one row per step (and per run, for a batch, with a `run` column first).
 

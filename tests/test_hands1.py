@@ -11,8 +11,8 @@ import optim
 from optim import schedules
 from optim.hands import adadelta, adafactor, adamax, asgd, nadam, radam
 
-HANDS = {spec.key: spec for spec in (*adamax.NEW_HANDS, *nadam.NEW_HANDS, *radam.NEW_HANDS, *adadelta.NEW_HANDS,
-                                         *asgd.NEW_HANDS, *adafactor.NEW_HANDS)}
+HANDS = {spec.key: spec for spec in (*adamax.SPECS, *nadam.SPECS, *radam.SPECS, *adadelta.SPECS,
+                                         *asgd.SPECS, *adafactor.SPECS)}
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "torch_paths_hands1.json").read_text())
 START = np.array([-1.2, 1.0])
 
@@ -59,39 +59,7 @@ def test_paths_match_torch_optim(case):
         np.testing.assert_allclose(ours, values, rtol=1e-13, atol=1e-13, err_msg=name)
 
 
-# --- a batch is its runs, one by one, bit for bit --------------------------------------------------------
-
-BATCH_SETTINGS = {
-    "adamax": {"lr": [1e-3, 2e-2, 5e-2], "betas": ([0.0, 0.9, 0.5], [0.9, 0.999, 0.99]),
-               "weight_decay": [0.0, 0.1, 0.0], "eps": [1e-8, 1e-3, 1e-8]},
-    "nadam": {"lr": [1e-3, 2e-2, 5e-2], "betas": ([0.0, 0.9, 0.5], [0.9, 0.999, 0.99]),
-              "momentum_decay": [0.0, 4e-3, 0.3], "weight_decay": [0.1, 0.1, 0.0],
-              "decoupled_weight_decay": [True, False, False]},
-    "radam": {"lr": [1e-3, 5e-3, 2e-3], "betas": ([0.0, 0.9, 0.5], [0.6, 0.999, 0.9]),
-              "weight_decay": [0.1, 0.1, 0.0], "decoupled_weight_decay": [True, False, False]},
-    "adadelta": {"lr": [0.5, 1.0, 2.0], "rho": [0.0, 0.9, 1.0], "eps": [1e-6, 1e-3, 1e-2],
-                 "weight_decay": [0.0, 0.1, 0.0]},
-    "asgd": {"lr": [1e-3, 2e-3, 1e-4], "lambd": [1e-4, 0.5, 2.0], "alpha": [0.75, 1.0, 0.0],
-             "t0": [0.0, 10.0, 1e6], "weight_decay": [0.0, 0.1, 0.0]},
-    "adafactor": {"lr": [1e-2, 5e-2, 2e-3], "beta2_decay": [-0.8, 0.0, -0.3], "eps1": [1e-30, 1e-10, 1e-3],
-                  "eps2": [1e-3, 1e-2, 0.1], "d": [1.0, 2.0, 1.5], "weight_decay": [0.0, 0.1, 0.0]},
-}
-
-
-@pytest.mark.parametrize("key", HANDS)
-def test_a_batch_equals_its_runs_one_by_one(key):
-    starts = np.array([[-1.2, 1.0], [0.5, -0.5], [1.5, 2.0]])
-    settings = BATCH_SETTINGS[key]
-    as_arrays = {name: (tuple(np.array(b) for b in v) if name == "betas" else np.array(v))
-                 for name, v in settings.items()}
-    batch = optim.simulate(HANDS[key], "rosenbrock", start=starts, steps=80, record_state=True, **as_arrays)
-    for i, start in enumerate(starts):
-        one = {name: (tuple(b[i] for b in v) if name == "betas" else v[i]) for name, v in settings.items()}
-        single = optim.simulate(HANDS[key], "rosenbrock", start=start, steps=80, **one)
-        np.testing.assert_array_equal(batch.points[i], single.points)
-        assert set(batch.state) == set(single.state) and single.state
-        for name, values in single.state.items():
-            np.testing.assert_array_equal(batch.state[name][i], values, err_msg=name)
+# --- a batch is its runs, one by one: tests/test_optim.py, for every registered hand ------------------------
 
 
 SHOWN = {"adamax": ("m", "u", "m_hat", "effective_lr"), "nadam": ("m", "v", "mu_product", "mu", "effective_lr"),
@@ -140,11 +108,19 @@ def test_one_setting_for_a_batch_of_starts_and_the_state_a_learner_sees(key):
     ("adafactor", {"d": np.array([1.0, 0.9])}, "d"),
     ("adafactor", {"eps2": -1e-3}, "eps2"),
     ("adafactor", {"eps1": -1.0}, "eps1"),
-    ("adafactor", {"eps": (None, 1e-3)}, "eps1, eps2"),
+    ("adafactor", {"eps": (1e-30,)}, "eps"),
+    ("adafactor", {"eps": (None, 1e-3), "eps2": 1e-2}, "eps"),
 ])
 def test_bad_hyperparameters_raise_a_message_naming_them(key, settings, named):
     with pytest.raises(ValueError, match=named):
         optim.simulate(HANDS[key], "bowl", steps=5, **settings)
+
+
+def test_adafactor_takes_torchs_eps_pair_with_none_as_machine_epsilon():
+    paired = optim.simulate(HANDS["adafactor"], "beale", steps=20, eps=(None, 1e-2))
+    split = optim.simulate(HANDS["adafactor"], "beale", steps=20, eps2=1e-2)
+    np.testing.assert_array_equal(paired.points, split.points)
+    assert paired.hyperparameters["eps1"] == np.finfo(np.float64).eps
 
 
 def test_every_hand_declares_what_the_app_needs():
@@ -157,7 +133,7 @@ def test_every_hand_declares_what_the_app_needs():
             if not h.is_switch:
                 assert h.low <= h.default <= h.high
                 h.validate(h.low), h.validate(h.high)  # the slider's ends are legal values
-        assert key not in optim.OPTIMIZERS  # registered by the coordinator after the merge, not before
+        assert optim.OPTIMIZERS[key] is spec
 
 
 # --- Adamax ----------------------------------------------------------------------------------------------

@@ -11,20 +11,10 @@ from tests.hands2_fixtures import case_id, cases, schedule
 START = np.array([-1.2, 1.0])
 
 
-def ours(torch_kwargs: dict) -> dict:
-    """torch's pairs split into our names, as Adam's betas are."""
-    hp = dict(torch_kwargs)
-    if "etas" in hp:
-        hp["etaminus"], hp["etaplus"] = hp.pop("etas")
-    if "step_sizes" in hp:
-        hp["step_size_min"], hp["step_size_max"] = hp.pop("step_sizes")
-    return hp
-
-
 @pytest.mark.parametrize("case", cases("rprop"), ids=case_id)
 def test_paths_match_torch_optim(case):
     tr = optim.simulate(RPROP, case["landscape"], start=case["start"], steps=case["steps"],
-                        schedule=schedule(case["schedule"]), **ours(case["torch_kwargs"]))
+                        schedule=schedule(case["schedule"]), **case["torch_kwargs"])  # torch's etas=, step_sizes=
     assert tr.diverged_at is None
     np.testing.assert_array_equal(tr.points, np.array(case["points"]))  # only signs matter: bit for bit
 
@@ -93,15 +83,24 @@ def test_a_batch_equals_its_runs_one_by_one():
     ({"etaplus": 1.0}, "etaplus"), ({"etaplus": 0.9}, "etaplus"),
     ({"step_size_min": -1e-6}, "step_size_min"), ({"step_size_max": np.inf}, "step_size_max"),
     ({"step_size_min": 2.0, "step_size_max": 1.0}, "step_size_min"),
-    ({"lr": -0.01}, "lr"), ({"etas": (0.5, 1.2)}, "etas"),
+    ({"lr": -0.01}, "lr"), ({"etas": (0.5,)}, "etas"), ({"step_sizes": 1.0}, "step_sizes"),
+    ({"etas": (0.5, 1.2), "etaplus": 1.3}, "etas"), ({"etas": (0.5, 0.9)}, "etaplus"),
 ])
 def test_bad_settings_raise_a_message_naming_them(settings, named):
     with pytest.raises(ValueError, match=named):
         optim.simulate(RPROP, "bowl", steps=3, **settings)
 
 
+def test_torchs_pairs_are_the_split_names():
+    paired = optim.simulate(RPROP, "beale", steps=30, etas=(0.3, 1.5), step_sizes=(1e-4, 0.5))
+    split = optim.simulate(RPROP, "beale", steps=30, etaminus=0.3, etaplus=1.5, step_size_min=1e-4,
+                           step_size_max=0.5)
+    np.testing.assert_array_equal(paired.points, split.points)
+    assert paired.hyperparameters == split.hyperparameters
+
+
 def test_the_spec_tells_the_app_what_it_needs():
     assert RPROP.key == "rprop" and RPROP.torch_class.startswith("Rprop") and len(RPROP.description) > 60
-    assert RPROP.shown_state(RPROP.defaults) == ("step_size",)
+    assert RPROP.shown_state(RPROP.defaults) == ("step_size", "prev")
     for h in RPROP.hyperparameters:
         assert h.help and h.symbol and h.low <= h.default <= h.high

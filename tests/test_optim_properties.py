@@ -22,6 +22,8 @@ def runs(draw):
             hp[h.name] = draw(st.booleans())
         elif h.log:
             hp[h.name] = float(10 ** draw(st.floats(np.log10(h.low), np.log10(h.high))))
+        elif getattr(h, "whole", False):  # a count (L-BFGS's history, Muon's Newton–Schulz steps)
+            hp[h.name] = float(draw(st.integers(int(h.low), int(h.high))))
         else:
             hp[h.name] = draw(st.floats(h.low, h.high))
     extras = {"noise": draw(st.sampled_from([0.0, 0.1, 3.0])),

@@ -477,3 +477,22 @@ def test_with_the_real_optimizers_when_they_are_there():
     fig = viz.crack_figure(land, paths)
     assert len(fig.frames) == 150 and json_size(fig) < 600_000
     assert viz.race_summary(paths).endswith(".")
+
+
+def test_asgds_averaged_point_rides_beside_the_hand_as_a_ghost():
+    import optim
+
+    tr = optim.simulate("asgd", "bowl", None, 120, noise=1.0, t0=20, lr=0.05)
+    path = viz.path_view(tr)
+    assert path.ghost.shape == path.points.shape and np.array_equal(path.ghost[:22], path.points[:22])
+    # After averaging starts the ghost is the plain average of the points since, so it sits nearer the middle.
+    np.testing.assert_allclose(path.ghost[-1], path.points[22:].mean(axis=0), rtol=1e-6, atol=1e-9)
+    assert np.linalg.norm(path.ghost[-1]) < np.linalg.norm(path.points[-1])
+    plain = viz.crack_figure(tr.landscape, [path])
+    fig = viz.with_ghosts(viz.crack_figure(tr.landscape, [path]), [path])
+    assert len(fig.data) == len(plain.data) + 2 and [t.meta for t in fig.data[-2:]] == ["ghost", "ghost"]
+    head = len(fig.data) - 1
+    for frame in fig.frames:
+        k = int(frame.name)
+        assert frame.traces[-1] == head and frame.data[-1].x[0] == pytest.approx(path.ghost[k, 0])
+    assert viz.path_view(optim.simulate("adam", "bowl", None, 5)).ghost is None

@@ -36,8 +36,9 @@ def frozen(figure: go.Figure) -> go.Figure:
 def crack(scene: Scene, presenter: bool = False):
     """The main animated figure of one run: map, loss curve and dials on one timeline."""
     trajectory = runs.trajectory(scene)
-    return frozen(viz.crack_figure(trajectory.landscape, [viz.path_view(trajectory, label=scene.spec.title)],
-                                   presenter=presenter))
+    paths = [viz.path_view(trajectory, label=scene.spec.title)]
+    return frozen(viz.with_ghosts(viz.crack_figure(trajectory.landscape, paths, presenter=presenter), paths,
+                                  presenter))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -16,6 +16,7 @@ from viz.charts import (
     settings_heatmap,
     small_multiples_figure,
 )
+from viz.ghost import with_ghosts
 from viz.paths import PathView, path_view
 from viz.style import OPTIMIZER_STYLES, OptimizerStyle, base_layout, label_for, style_for, styles_for
 from viz.summary import basin_summary, heatmap_summary, path_summary, race_summary
@@ -46,4 +47,5 @@ __all__ = [
     "style_for",
     "styles_for",
     "surface_figure",
+    "with_ghosts",
 ]

@@ -25,6 +25,7 @@ class PathView:
     diverged_at: int | None = None
     cracked_at: int | None = None
     settled_at: int | None = None
+    ghost: np.ndarray | None = None  # (steps+1, 2): a point the hand keeps beside it (ASGD's average), or None
 
     def __post_init__(self):
         points = np.asarray(self.points, dtype=np.float64)
@@ -36,6 +37,11 @@ class PathView:
         # Frozen, so the coerced arrays go in through object.__setattr__.
         object.__setattr__(self, "points", points)
         object.__setattr__(self, "loss", loss)
+        if self.ghost is not None:
+            ghost = np.asarray(self.ghost, dtype=np.float64)
+            if ghost.shape != points.shape:
+                raise ValueError(f"ghost must have the points' shape {points.shape}; got {ghost.shape}")
+            object.__setattr__(self, "ghost", ghost)
         for name in ("diverged_at", "cracked_at", "settled_at"):
             value = getattr(self, name)
             if value is not None:
@@ -103,4 +109,6 @@ def path_view(trajectory, label: str | None = None, tol: float | None = None) ->
     cracked = trajectory.cracked_at() if tol is None else trajectory.cracked_at(tol)
     settled = trajectory.settled_at() if tol is None else trajectory.settled_at(tol)
     key = str(trajectory.optimizer)
-    return PathView(label or label_for(key), key, points, trajectory.loss, trajectory.diverged_at, cracked, settled)
+    ghost = trajectory.ghost() if hasattr(trajectory, "ghost") else None
+    return PathView(label or label_for(key), key, points, trajectory.loss, trajectory.diverged_at, cracked, settled,
+                    ghost)

@@ -6,13 +6,45 @@ arrays as `optim.rules` describes (state in, state out, a batch of runs in one c
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from optim.hands._phase1 import hand_spec
 from optim.hyperparameters import NON_NEGATIVE, UNIT_CLOSED, Hyperparameter, lr, weight_decay
 from optim.rules import _with_l2
+from optim.spec import MapAxis, OptimizerSpec
+
+if TYPE_CHECKING:
+    from optim.explain import Step
 
 
+WORDS = {
+    "v": "**How loud the clicks have been (v).** ρ of the old loudness plus 1−ρ of the new click squared.",
+    "delta": "**The unscaled turn (Δ).** The click, times the root of the recent squared turns, divided by "
+             "the root of the recent squared clicks (ε inside both roots): the hand turns about as far as it "
+             "has lately been turning.",
+    "u": "**How far it has been turning (u).** ρ of the old memory of squared turns plus 1−ρ of this one "
+         "squared: it feeds the next step's size.",
+    "turn": "**The turn.** η times the unscaled turn, against it (η is 1 by default: it only scales).",
+}
+
+
+def _explain(s: Step) -> tuple:
+    eta, g = s.eta(), s.gradient()
+    rho, eps = float(s.hp["rho"]), float(s.hp["eps"])
+    v = s.add("v_t", r"\rho\, v_{t-1} + (1-\rho)\, g_t^2", WORDS["v"], r"<rho>\cdot<v> + <keep>\cdot<g>^2",
+              {"rho": rho, "v": s.before("square_avg"), "keep": 1 - rho, "g": g},
+              lambda rho, v, keep, g: rho * v + keep * g * g, s.now("square_avg"))
+    u_before = s.before("acc_delta")
+    delta = s.add(r"\Delta_t", r"\frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t", WORDS["delta"],
+                  r"\frac{\sqrt{[u] + [eps]}}{\sqrt{[v] + [eps]}}\cdot<g>", {"u": u_before, "eps": eps, "v": v, "g": g},
+                  lambda u, eps, v, g: math.sqrt(u + eps) / math.sqrt(v + eps) * g)
+    s.add("u_t", r"\rho\, u_{t-1} + (1-\rho)\, \Delta_t^2", WORDS["u"], r"<rho>\cdot<u> + <keep>\cdot<delta>^2",
+          {"rho": rho, "u": u_before, "keep": 1 - rho, "delta": delta},
+          lambda rho, u, keep, delta: rho * u + keep * delta * delta, s.now("acc_delta"))
+    return s.turn(r"-\eta\, \Delta_t", WORDS["turn"], r"-<eta>\cdot<delta>", {"eta": eta, "delta": delta},
+                  lambda eta, delta: -eta * delta)
 def init(params, hp):
     zeros = np.zeros_like(params)
     return {"square_avg": zeros, "acc_delta": zeros}
@@ -50,7 +82,7 @@ def _shown_state(hp):
     return ("square_avg", "acc_delta")
 
 
-ADADELTA = hand_spec(
+ADADELTA = OptimizerSpec(
     key="adadelta", title="Adadelta",
     description=(
         "The hand that needs no step size of its own: it divides each click by the root of recent squared "
@@ -75,6 +107,11 @@ ADADELTA = hand_spec(
         weight_decay()),
     init=init, step=step, derive=derive, torch_class="Adadelta",
     shown_state=_shown_state,
+    explain=_explain,
+    map_axis=MapAxis("rho", "memory ρ", "ρ",
+                     "Adadelta's ρ is how long it remembers both the loudness of the clicks and the size of its "
+                     "own turns; with the learning rate only a scale, ρ is the knob that shapes its pace.",
+                     low=0.5, high=0.99, lr_range=(0.01, 10.0)),
 )
 
-NEW_HANDS = (ADADELTA,)
+SPECS = (ADADELTA,)

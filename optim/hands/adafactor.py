@@ -11,11 +11,17 @@ arrays as `optim.rules` describes (state in, state out, a batch of runs in one c
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from optim.hands._phase1 import Bounded, hand_spec
-from optim.hyperparameters import NON_NEGATIVE, Hyperparameter, lr, weight_decay
+from optim.hyperparameters import NON_NEGATIVE, Bounded, Hyperparameter, lr, weight_decay
 from optim.rules import _lerp, _power
+from optim.spec import MapAxis, OptimizerSpec
+
+if TYPE_CHECKING:
+    from optim.explain import Step
 
 SQRT_OF_TWO = 2**0.5  # torch divides norms by numel ** 0.5 to get root-mean-squares; numel is 2 here
 
@@ -24,6 +30,56 @@ def _root_mean_square(pair):
     return np.sqrt(pair[0] * pair[0] + pair[1] * pair[1]) / SQRT_OF_TWO
 
 
+WORDS = {
+    "forget": "**How much of the new click (tᶜ).** 1 − β̂₂ₜ: all of it on the first step, less and less as "
+              "the memory lengthens.",
+    "v": "**How loud the clicks have been (v).** The old loudness plus tᶜ of the way to the new click squared.",
+    "u": "**The scaled click (u).** The click divided by the root of its loudness (at least ε₁): about ±1 "
+         "per dial.",
+    "rms_u": "**How big the scaled click is (RMS u).** Its root-mean-square over the two dials; above d it "
+             "gets clipped.",
+    "rho": "**The relative step (ρₜ).** min(η, 1/√t): the share of the dials' own size one step may move them.",
+    "rms_theta": "**How big the dials are (RMS θ).** Their root-mean-square before the turn.",
+    "alpha": "**The step's size (αₜ).** ρₜ times the dials' size, at least ε₂: far from the origin it strides, "
+             "near it it tiptoes.",
+    "step": "**The step size used.** αₜ, cut back when the scaled click is larger than d.",
+    "turn": "**The turn.** The step size times the scaled click, against it.",
+    "turn_decoupled": "**The turn.** The pull home (η·λ of the dial itself) plus the step size times the scaled "
+                      "click, against it.",
+}
+
+
+def _explain(s: Step) -> tuple:
+    eta, g = s.eta(), s.gradient(decoupled=True)
+    c, eps1, eps2, d = (float(s.hp[name]) for name in ("beta2_decay", "eps1", "eps2", "d"))
+    forget = s.add(r"t^{c}", "", WORDS["forget"], "[t]^{[c]}", {"t": s.t, "c": c}, lambda t, c: t**c, shared=True)
+    v = s.add("v_t", r"v_{t-1} + t^{c}\,(g_t^2 - v_{t-1})", WORDS["v"], r"<v> + [w]\cdot(<g>^2 - <v>)",
+              {"v": s.before("variance"), "w": forget, "g": g}, lambda v, w, g: v + w * (g * g - v), s.now("variance"))
+    u = s.add("u_t", r"\frac{g_t}{\sqrt{\max(v_t,\ \epsilon_1^2)}}", WORDS["u"],
+              r"\frac{<g>}{\sqrt{\max([v],\ [e]^2)}}",
+              {"g": g, "v": v, "e": eps1}, lambda g, v, e: g / math.sqrt(max(v, e * e)))
+    rms_u = s.add(r"\mathrm{RMS}(u_t)", r"\sqrt{(u_x^2 + u_y^2)/2}", WORDS["rms_u"], r"\sqrt{(<ux>^2 + <uy>^2)/2}",
+                  {"ux": u[0], "uy": u[1]}, lambda ux, uy: math.sqrt((ux * ux + uy * uy) / 2), shared=True)
+    rho = s.add(r"\rho_t", r"\min(\eta,\ 1/\sqrt{t})", WORDS["rho"], r"\min([eta],\ 1/\sqrt{[t]})",
+                {"eta": eta, "t": s.t}, lambda eta, t: min(eta, 1 / math.sqrt(t)), s.now("rho_t"), shared=True)
+    x, y = s.theta()
+    rms_theta = s.add(r"\mathrm{RMS}(\theta_{t-1})", r"\sqrt{(x^2 + y^2)/2}", WORDS["rms_theta"],
+                      r"\sqrt{(<x>^2 + <y>^2)/2}", {"x": x, "y": y},
+                      lambda x, y: math.sqrt((x * x + y * y) / 2), shared=True)
+    alpha = s.add(r"\alpha_t", r"\max(\epsilon_2,\ \mathrm{RMS}(\theta_{t-1}))\, \rho_t", WORDS["alpha"],
+                  r"\max([e2],\ [size])\cdot[rho]", {"e2": eps2, "size": rms_theta, "rho": rho},
+                  lambda e2, size, rho: max(e2, size) * rho, shared=True)
+    step = s.add(r"\alpha'_t", r"\frac{\alpha_t}{\max(1,\ \mathrm{RMS}(u_t)/d)}", WORDS["step"],
+                 r"\frac{[alpha]}{\max(1,\ [rms]/[d])}", {"alpha": alpha, "rms": rms_u, "d": d},
+                 lambda alpha, rms, d: alpha / max(1.0, rms / d), s.now("step_size"), shared=True)
+    lam = float(s.hp["weight_decay"])
+    if lam:
+        return s.turn(r"-\eta\lambda\,\theta_{t-1} - \alpha'_t\, u_t", WORDS["turn_decoupled"],
+                      r"-<eta>\cdot<lam>\cdot<theta> - [step]\cdot<u>",
+                      {"eta": eta, "lam": lam, "theta": s.theta(), "step": step, "u": u},
+                      lambda eta, lam, theta, step, u: -eta * lam * theta - step * u)
+    return s.turn(r"-\alpha'_t\, u_t", WORDS["turn"], r"-[step]\cdot<u>", {"step": step, "u": u},
+                  lambda step, u: -step * u)
 def init(params, hp):
     return {"variance": np.zeros_like(params), "step_size": np.zeros(params.shape[1])}
 
@@ -72,7 +128,7 @@ def _shown_state(hp):
     return ("variance", "step_size")
 
 
-ADAFACTOR = hand_spec(
+ADAFACTOR = OptimizerSpec(
     key="adafactor", title="Adafactor",
     description=(
         "Honestly, little of Adafactor survives on two dials. Its trick is to save memory on weight "
@@ -106,6 +162,12 @@ ADAFACTOR = hand_spec(
         weight_decay(how="decoupled")),
     init=init, step=step, derive=derive, torch_class="Adafactor(eps=(ε1, ε2))",
     shown_state=_shown_state,
+    explain=_explain,
+    map_axis=MapAxis("beta2_decay", "memory growth c", "c",
+                     "Adafactor's c sets how fast its loudness memory lengthens (1 − β₂ = tᶜ): at 0 it hears only "
+                     "the latest click, like signSGD scaled to the dials' size; toward −1 it averages ever more.",
+                     low=-1.0, high=0.0),
+    pairs=(("eps", ("eps1", "eps2")),),
 )
 
-NEW_HANDS = (ADAFACTOR,)
+SPECS = (ADAFACTOR,)

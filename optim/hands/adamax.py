@@ -6,11 +6,45 @@ arrays as `optim.rules` describes (state in, state out, a batch of runs in one c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from optim.hands._phase1 import hand_spec
 from optim.hyperparameters import UNIT_OPEN, Hyperparameter, eps, lr, weight_decay
 from optim.rules import _lerp, _power, _with_l2
+from optim.spec import MapAxis, OptimizerSpec
+
+if TYPE_CHECKING:
+    from optim.explain import Step
+
+WORDS = {
+    "m": "**Which way the clicks point (m).** β₁ of the old memory plus 1−β₁ of the new click, as in Adam.",
+    "u": "**The loudest click, slowly forgotten (u).** The larger of the old loudest click shrunk by β₂ and "
+         "this click's size (plus ε): one loud click takes over at once, a quiet one changes nothing.",
+    "c1": "**Bias correction for m.** m started empty, at zero; dividing by 1−β₁ᵗ scales it back up. "
+          "The loudest click needs no correction: a maximum is not dragged down by its empty start.",
+    "reach": "**The reach of this dial.** η, corrected, divided by the loudest click: a dial that has heard "
+             "a loud click moves cautiously until β₂ lets it forget.",
+    "turn": "**The turn.** This dial's reach times the remembered direction, against it.",
+}
+
+
+def _explain(s: Step) -> tuple:
+    eta, g = s.eta(), s.gradient()
+    b1, b2, eps = float(s.hp["beta1"]), float(s.hp["beta2"]), float(s.hp["eps"])
+    m = s.add("m_t", r"\beta_1 m_{t-1} + (1-\beta_1)\, g_t", WORDS["m"], r"<b1>\cdot<m> + <keep>\cdot<g>",
+              {"b1": b1, "m": s.before("m"), "keep": 1 - b1, "g": g},
+              lambda b1, m, keep, g: b1 * m + keep * g, s.now("m"))
+    u = s.add("u_t", r"\max(\beta_2 u_{t-1},\ |g_t| + \epsilon)", WORDS["u"],
+              r"\max(<b2>\cdot<u>,\ |[g]| + [eps])", {"b2": b2, "u": s.before("u"), "g": g, "eps": eps},
+              lambda b2, u, g, eps: max(b2 * u, abs(g) + eps), s.now("u"))
+    c1 = s.add(r"1-\beta_1^t", "", WORDS["c1"], "1 - <b1>^{[t]}", {"b1": b1, "t": s.t},
+               lambda b1, t: 1 - b1**t, shared=True)
+    reach = s.add(r"\eta^{\text{dial}}_t", r"\frac{\eta}{(1-\beta_1^t)\, u_t}", WORDS["reach"],
+                  r"\frac{[eta]}{[c1]\cdot[u]}", {"eta": eta, "c1": c1, "u": u},
+                  lambda eta, c1, u: eta / c1 / u, s.now("effective_lr"))
+    return s.turn(r"-\eta^{\text{dial}}_t\, m_t", WORDS["turn"], r"-<reach>\cdot<m>", {"reach": reach, "m": m},
+                  lambda reach, m: -reach * m)
 
 
 def init(params, hp):
@@ -51,7 +85,7 @@ def _shown_state(hp):
     return ("m", "u")
 
 
-ADAMAX = hand_spec(
+ADAMAX = OptimizerSpec(
     key="adamax", title="Adamax",
     description=(
         "Adam's cousin that remembers the loudest click instead of an average loudness: each dial's step is "
@@ -70,6 +104,11 @@ ADAMAX = hand_spec(
         eps(1e-8), weight_decay()),
     init=init, step=step, derive=derive, torch_class="Adamax",
     shown_state=_shown_state,
+    explain=_explain,
+    map_axis=MapAxis("beta2", "forgetting β₂", "β₂",
+                     "Adamax's β₂ sets how slowly it forgets the loudest click: near 1 one loud click keeps the "
+                     "hand cautious for hundreds of steps, lower it speeds up again soon after."),
+    arrows=(("m_hat", "m̂ (where the clicks point)"),),
 )
 
-NEW_HANDS = (ADAMAX,)
+SPECS = (ADAMAX,)

@@ -6,14 +6,61 @@ arrays as `optim.rules` describes (state in, state out, a batch of runs in one c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from optim.hands._phase1 import hand_spec
 from optim.hands._torch_scalars import stored_as_float32
 from optim.hyperparameters import NON_NEGATIVE, Hyperparameter, lr, weight_decay
 from optim.rules import _power, _select, _with_l2
+from optim.spec import MapAxis, OptimizerSpec
+
+if TYPE_CHECKING:
+    from optim.explain import Step
 
 
+WORDS = {
+    "eta": "**This step's reach (ηₜ₋₁).** Worked out at the end of the previous step (from its learning "
+           "rate) and kept as PyTorch keeps it, in float32.",
+    "mu": "**The ghost's pull (μₜ₋₁).** 1 until averaging starts (the ghost sits on the hand), then 1/(steps "
+          "averaged): each new point counts as much as every earlier one.",
+    "ghost": "**The ghost, the averaged point (θ̄).** It moves toward where the hand lands by μ of the way: "
+             "the plain average of the points visited since averaging started.",
+    "ghost_follows": "**The ghost, the averaged point (θ̄).** Averaging has not started: it sits where the "
+                     "hand lands.",
+    "eta_next": "**Next step's reach (ηₜ).** The learning rate shrunk by (1 + ληt)^α: slowly, for small λ.",
+    "mu_next": "**Next step's pull (μₜ).** 1/max(1, t − t₀): averaging starts after t₀ steps.",
+    "turn": "**The turn.** The pull toward zero (λη of the dial) plus η times the click, against it: plain "
+            "SGD with a shrinking reach.",
+}
+
+
+def _explain(s: Step) -> tuple:
+    g = s.gradient()
+    lam, alpha, t0 = float(s.hp["lambd"]), float(s.hp["alpha"]), float(s.hp["t0"])
+    eta = s.add(r"\eta_{t-1}", r"\frac{\eta}{(1 + \lambda\eta (t-1))^{\alpha}}", WORDS["eta"], "[eta]",
+                {"eta": s.before("eta", initial=float(stored_as_float32(s.hp["lr"])))}, lambda eta: eta, shared=True)
+    mu = s.add(r"\mu_{t-1}", r"\frac{1}{\max(1,\ t - 1 - t_0)}", WORDS["mu"], "[mu]",
+               {"mu": s.before("mu", initial=1.0)}, lambda mu: mu, shared=True)
+    # Where the hand lands, as the rule computes it (the table loses it on a turn that spins the hand off).
+    landed = tuple(theta * (1 - lam * eta[0]) - eta[0] * click for theta, click in zip(s.theta(), g, strict=True))
+    if mu[0] != 1:
+        s.add(r"\bar\theta_t", r"\bar\theta_{t-1} + \mu_{t-1}\,(\theta_t - \bar\theta_{t-1})", WORDS["ghost"],
+              r"<ghost> + [mu]\cdot(<theta> - <ghost>)", {"ghost": s.before("ax"), "mu": mu, "theta": landed},
+              lambda ghost, mu, theta: ghost + (theta - ghost) * mu, s.now("ax"))
+    else:
+        s.add(r"\bar\theta_t", r"\theta_t", WORDS["ghost_follows"], "[theta]", {"theta": landed},
+              lambda theta: theta, s.now("ax"))
+    lr = s.eta()
+    s.add(r"\eta_t", r"\frac{\eta}{(1 + \lambda\eta t)^{\alpha}}", WORDS["eta_next"],
+          r"\frac{[lr]}{(1 + [lam]\cdot[lr]\cdot[t])^{[alpha]}}", {"lr": lr, "lam": lam, "t": s.t, "alpha": alpha},
+          lambda lr, lam, t, alpha: float(stored_as_float32(lr / (1 + lam * lr * t) ** alpha)), s.now("eta"),
+          shared=True)
+    s.add(r"\mu_t", r"\frac{1}{\max(1,\ t - t_0)}", WORDS["mu_next"], r"\frac{1}{\max(1,\ [t] - [t0])}",
+          {"t": s.t, "t0": t0}, lambda t, t0: float(stored_as_float32(1 / max(1, t - t0))), s.now("mu"), shared=True)
+    return s.turn(r"-\lambda\eta_{t-1}\,\theta_{t-1} - \eta_{t-1}\, g_t", WORDS["turn"],
+                  r"-<lam>\cdot<eta>\cdot<theta> - <eta>\cdot<g>", {"lam": lam, "eta": eta, "theta": s.theta(), "g": g},
+                  lambda lam, eta, theta, g: -lam * eta * theta - eta * g)
 def init(params, hp):
     n_runs = params.shape[1]
     return {"ax": np.zeros_like(params), "eta": stored_as_float32(np.broadcast_to(hp["lr"], (n_runs,))),
@@ -50,7 +97,7 @@ def _shown_state(hp):
     return ("ax", "eta", "mu")
 
 
-ASGD = hand_spec(
+ASGD = OptimizerSpec(
     key="asgd", title="ASGD",
     description=(
         "Plain SGD with a ghost: after t0 steps the hand starts keeping the average of every point it has "
@@ -75,6 +122,12 @@ ASGD = hand_spec(
         weight_decay()),
     init=init, step=step, torch_class="ASGD",
     shown_state=_shown_state,
+    explain=_explain,
+    map_axis=MapAxis("lambd", "decay λ", "λ",
+                     "ASGD's λ does two jobs: it shrinks the reach over the run and pulls the dials toward zero. "
+                     "Small λ is plain SGD; large λ stalls the hand short of the combination or drags it off it.",
+                     low=1e-4, high=1.0, lr_range=(1e-4, 0.1)),
+    ghost="ax",
 )
 
-NEW_HANDS = (ASGD,)
+SPECS = (ASGD,)

@@ -35,16 +35,75 @@ Conventions worth knowing:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from optim.hands._fused import fused_multiply_add
-from optim.hands._interim import Bounded, NamedSwitch, hand_spec
-from optim.hyperparameters import NON_NEGATIVE, SWITCH, Hyperparameter, lr
+from optim.hyperparameters import NON_NEGATIVE, SWITCH, Bounded, Hyperparameter, NamedSwitch, lr
+from optim.spec import MapAxis, OptimizerSpec
+
+if TYPE_CHECKING:
+    from optim.explain import Step
 
 CURVATURE_FLOOR = 1e-10  # torch keeps a (y, s) pair only if yᵀs exceeds this
 C1, C2 = 1e-4, 0.9  # torch's sufficient-decrease and curvature constants for the strong Wolfe conditions
 
 
+WORDS = {
+    "silent": "**The click is silent.** Every dial's click is at most the gradient tolerance: L-BFGS stops "
+              "here and does not turn (it still counts the evaluation).",
+    "first": "**The first direction (d).** Nothing surveyed yet: straight downhill, against the click.",
+    "direction": "**The surveyed direction (d).** From its last turns and how the clicks changed along them, "
+                 "the two-loop recursion sketches the vault's curvature and points where the sketch's bottom "
+                 "is. The pairs it draws on are not in the table; this is the direction the step computed.",
+    "slope": "**Does d lead downhill?** The click along the direction: negative means the loss falls that way. "
+             "If it is not clearly negative, the hand stops.",
+    "guess_first": "**The first stride to try.** η, but no more than one over the clicks' total size, so the "
+                   "very first trial is not thrown far by a loud click.",
+    "guess": "**The stride to try.** η: a full step to where the sketch says the bottom is.",
+    "searched": "**The stride chosen.** The line search tried points along d and took one where the loss fell "
+                "enough and the slope flattened (strong Wolfe).",
+    "fixed": "**The stride.** No line search: the stride to try is the stride taken.",
+    "evals": "**Evaluations this step.** How many times the vault was listened to: the click the step starts "
+             "from plus every trial point of the line search.",
+    "turn": "**The turn.** The stride times the direction.",
+    "still": "**No turn.** The direction does not lead downhill by more than the tolerance: the hand stays put.",
+}
+
+
+def _explain(s: Step) -> tuple:
+    lr, g = s.eta()[0], s.gradient()
+    s.add(r"n^{\text{eval}}_t", r"\text{evals}_t - \text{evals}_{t-1}", WORDS["evals"], "[now] - [before]",
+          {"now": s.now("func_evals"), "before": s.before("func_evals")}, lambda now, before: now - before,
+          shared=True)
+    if max(abs(v) for v in g) <= float(s.hp["tolerance_grad"]):
+        s.add(r"\max|g_t|", "", WORDS["silent"], r"\max(|[gx]|, |[gy]|)", {"gx": g[0], "gy": g[1]},
+              lambda gx, gy: max(abs(gx), abs(gy)), shared=True)
+        return s.turn("0", WORDS["still"], "0", {}, lambda: 0.0)
+    first = s.t == 1 or s.before("func_evals")[0] == 0
+    if first:
+        d = s.add("d_t", "-g_t", WORDS["first"], "-<g>", {"g": g}, lambda g: -g, s.now("d"))
+    else:
+        d = s.add("d_t", r"-H_t\, g_t", WORDS["direction"], "[d]", {"d": s.now("d")}, lambda d: d, s.now("d"))
+    slope = s.add(r"g_t^\top d_t", "", WORDS["slope"], r"<gx>\cdot<dx> + <gy>\cdot<dy>",
+                  {"gx": g[0], "dx": d[0], "gy": g[1], "dy": d[1]}, lambda gx, dx, gy, dy: gx * dx + gy * dy,
+                  shared=True)
+    if first:
+        guess = s.add(r"t^{(0)}_t", r"\min(1,\ 1/\lVert g_t \rVert_1)\, \eta", WORDS["guess_first"],
+                      r"\min(1,\ 1/(|[gx]| + |[gy]|))\cdot[eta]", {"gx": g[0], "gy": g[1], "eta": lr},
+                      lambda gx, gy, eta: min(1.0, 1 / (abs(gx) + abs(gy))) * eta, shared=True)
+    else:
+        guess = s.add(r"t^{(0)}_t", r"\eta", WORDS["guess"], "[eta]", {"eta": lr}, lambda eta: eta, shared=True)
+    if not slope[0] <= -float(s.hp["tolerance_change"]):
+        return s.turn("0", WORDS["still"], "0", {}, lambda: 0.0)
+    if s.hp["line_search_fn"]:
+        stride = s.add("t_t", r"\text{line search from } t^{(0)}_t", WORDS["searched"], "[t]",
+                       {"t": s.now("t")}, lambda t: t, s.now("t"), shared=True)
+    else:
+        stride = s.add("t_t", r"t^{(0)}_t", WORDS["fixed"], "[t]", {"t": guess}, lambda t: t, s.now("t"),
+                       shared=True)
+    return s.turn(r"t_t\, d_t", WORDS["turn"], r"[t]\cdot<d>", {"t": stride, "d": d}, lambda t, d: t * d)
 def _dot(a, b):
     """Per-run dot product over the two dials, in torch's order (no fused multiply-add)."""
     return a[0] * b[0] + a[1] * b[1]
@@ -288,7 +347,7 @@ def _lbfgs_step(params, grad, state, hp, lr, t, closure):
     return new_params, new_state
 
 
-LBFGS = hand_spec(
+LBFGS = OptimizerSpec(
     key="lbfgs",
     title="L-BFGS",
     description=(
@@ -327,5 +386,13 @@ LBFGS = hand_spec(
     step=lbfgs_step,
     torch_class='LBFGS(max_iter=1, line_search_fn="strong_wolfe")',
     shown_state=lambda hp: ("d", "t", "func_evals"),
+    explain=_explain,
+    map_axis=MapAxis("history_size", "remembered pairs m", "m",
+                     "L-BFGS sketches the vault's curvature from its last m turns: one pair knows a single "
+                     "curvature, a few already describe a two-dial vault (the map rounds m to whole numbers).",
+                     low=1.0, high=12.0, lr_range=(1e-3, 2.0)),
+    arrows=(("d", "d (the surveyed direction)"),),
     uses_closure=True,
 )
+
+SPECS = (LBFGS,)

@@ -19,12 +19,40 @@ Conventions worth knowing:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from optim.hands._interim import hand_spec
 from optim.hyperparameters import NON_NEGATIVE, UNIT_OPEN, Hyperparameter, lr
+from optim.spec import MapAxis, OptimizerSpec
+
+if TYPE_CHECKING:
+    from optim.explain import Step
 
 
+WORDS = {
+    "c": "**Which way to turn (c).** β₁ of the memory plus 1−β₁ of the new click: only its sign will count.",
+    "m": "**The memory (m).** β₂ of the old memory plus 1−β₂ of the new click: a longer view than c's.",
+    "turn": "**The turn.** Exactly η against the sign of c on every dial, loud click or faint.",
+    "turn_decay": "**The turn.** Exactly η against the sign of c, plus the pull home (η·λ of the dial).",
+}
+
+
+def _explain(s: Step) -> tuple:
+    eta, g = s.eta(), s.gradient(decoupled=True)
+    b1, b2, lam = float(s.hp["beta1"]), float(s.hp["beta2"]), float(s.hp["weight_decay"])
+    before = s.before("m")
+    c = s.add("c_t", r"\beta_1 m_{t-1} + (1-\beta_1)\, g_t", WORDS["c"], r"<b1>\cdot<m> + <keep>\cdot<g>",
+              {"b1": b1, "m": before, "keep": 1 - b1, "g": g}, lambda b1, m, keep, g: b1 * m + keep * g)
+    s.add("m_t", r"\beta_2 m_{t-1} + (1-\beta_2)\, g_t", WORDS["m"], r"<b2>\cdot<m> + <keep>\cdot<g>",
+          {"b2": b2, "m": before, "keep": 1 - b2, "g": g}, lambda b2, m, keep, g: b2 * m + keep * g, s.now("m"))
+    if lam:
+        return s.turn(r"-\eta\,(\operatorname{sign}(c_t) + \lambda\theta_{t-1})", WORDS["turn_decay"],
+                      r"-<eta>\cdot(\operatorname{sign}(<c>) + <lam>\cdot<theta>)",
+                      {"eta": eta, "c": c, "lam": lam, "theta": s.theta()},
+                      lambda eta, c, lam, theta: -eta * (float(np.sign(c)) + lam * theta))
+    return s.turn(r"-\eta\, \operatorname{sign}(c_t)", WORDS["turn"], r"-<eta>\cdot\operatorname{sign}(<c>)",
+                  {"eta": eta, "c": c}, lambda eta, c: -eta * float(np.sign(c)))
 def lion_init(params, hp):
     return {"m": np.zeros_like(params)}
 
@@ -42,7 +70,7 @@ def lion_step(params, grad, state, hp, lr, t):
     return params - lr * direction, {"m": b2 * m + (1 - b2) * grad}
 
 
-LION = hand_spec(
+LION = OptimizerSpec(
     key="lion",
     title="Lion",
     description=(
@@ -72,4 +100,12 @@ LION = hand_spec(
     step=lion_step,
     torch_class="none in torch.optim (Chen et al. 2023, Program 1)",
     shown_state=lambda hp: ("m",),
+    explain=_explain,
+    map_axis=MapAxis("beta1", "direction mix β₁", "β₁",
+                     "Lion's β₁ is how much of its memory goes into each step's direction: low and it follows every "
+                     "click's sign, high and it keeps its heading through a flip.", low=0.0, high=0.99,
+                     lr_range=(1e-4, 0.5)),
+    arrows=(("m", "m (the memory)"),),
 )
+
+SPECS = (LION,)

@@ -6,14 +6,83 @@ arrays as `optim.rules` describes (state in, state out, a batch of runs in one c
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from optim.hands._phase1 import hand_spec
 from optim.hands._torch_scalars import float32_product
 from optim.hyperparameters import NON_NEGATIVE, SWITCH, UNIT_OPEN, Hyperparameter, eps, lr, weight_decay
 from optim.rules import _lerp, _power, _select, _with_l2
+from optim.spec import MapAxis, OptimizerSpec
+
+if TYPE_CHECKING:
+    from optim.explain import Step
 
 
+WORDS = {
+    "mu": "**This step's momentum (μₜ).** It warms up with the step count: about β₁/2 at first, nearing β₁ "
+          "only after many steps at PyTorch's ψ.",
+    "mu_next": "**Next step's momentum (μₜ₊₁).** The look-ahead weighs the memory with the momentum the hand "
+               "will have on its next step.",
+    "product": "**Momentum used so far (Πₜ).** The product of every μ up to this step (kept in float32, as "
+               "PyTorch keeps it): it plays the part of Adam's β₁ᵗ in the bias correction.",
+    "m": "**Which way the clicks point (m).** β₁ of the old memory plus 1−β₁ of the new click.",
+    "v": "**How loud the clicks have been (v).** β₂ of the old loudness plus 1−β₂ of the new click squared.",
+    "c2": "**Bias correction for v.** v started empty; dividing it by 1−β₂ᵗ scales it back up.",
+    "reach": "**The reach of this dial.** η divided by the root of the corrected loudness: every dial moves "
+             "about η per step, however steep it is.",
+    "weight_g": "**How much of the new click.** (1−μₜ)/(1−Πₜ): the click's own share of the look-ahead.",
+    "weight_m": "**How much of the memory.** μₜ₊₁/(1−Πₜμₜ₊₁): the remembered direction, as it will have been "
+                "carried one step further.",
+    "mix": "**The look-ahead direction.** The new click and the remembered direction, each with its weight: "
+           "where the hand would be pointing after the momentum's next push.",
+    "turn": "**The turn.** This dial's reach times the look-ahead direction, against it.",
+    "turn_decoupled": "**The turn.** The pull home (η·λ of the dial itself) plus this dial's reach times the "
+                      "look-ahead direction, against it.",
+}
+
+
+def _explain(s: Step) -> tuple:
+    decoupled = bool(s.hp["decoupled_weight_decay"])
+    eta, g = s.eta(), s.gradient(decoupled)
+    b1, b2, eps, psi = (float(s.hp[name]) for name in ("beta1", "beta2", "eps", "momentum_decay"))
+    mu = s.add(r"\mu_t", r"\beta_1\,(1 - \tfrac12\, 0.96^{t\psi})", WORDS["mu"],
+               r"<b1>\cdot(1 - 0.5\cdot0.96^{[t]\cdot[psi]})",
+               {"b1": b1, "t": s.t, "psi": psi}, lambda b1, t, psi: b1 * (1 - 0.5 * 0.96 ** (t * psi)),
+               s.now("mu"), shared=True)
+    mu_next = s.add(r"\mu_{t+1}", r"\beta_1\,(1 - \tfrac12\, 0.96^{(t+1)\psi})", WORDS["mu_next"],
+                    r"<b1>\cdot(1 - 0.5\cdot0.96^{[t]\cdot[psi]})", {"b1": b1, "t": s.t + 1, "psi": psi},
+                    lambda b1, t, psi: b1 * (1 - 0.5 * 0.96 ** (t * psi)), shared=True)
+    product = s.add(r"\Pi_t", r"\Pi_{t-1}\, \mu_t", WORDS["product"], r"[old]\cdot[mu]",
+                    {"old": s.before("mu_product", initial=1.0), "mu": mu},
+                    lambda old, mu: float(np.float32(old) * np.float32(mu)), s.now("mu_product"), shared=True)
+    m = s.add("m_t", r"\beta_1 m_{t-1} + (1-\beta_1)\, g_t", WORDS["m"], r"<b1>\cdot<m> + <keep>\cdot<g>",
+              {"b1": b1, "m": s.before("m"), "keep": 1 - b1, "g": g},
+              lambda b1, m, keep, g: b1 * m + keep * g, s.now("m"))
+    v = s.add("v_t", r"\beta_2 v_{t-1} + (1-\beta_2)\, g_t^2", WORDS["v"], r"<b2>\cdot<v> + <keep>\cdot<g>^2",
+              {"b2": b2, "v": s.before("v"), "keep": 1 - b2, "g": g},
+              lambda b2, v, keep, g: b2 * v + keep * g * g, s.now("v"))
+    c2 = s.add(r"1-\beta_2^t", "", WORDS["c2"], "1 - <b2>^{[t]}", {"b2": b2, "t": s.t},
+               lambda b2, t: 1 - b2**t, shared=True)
+    reach = s.add(r"\eta^{\text{dial}}_t", r"\frac{\eta}{\sqrt{v_t / (1-\beta_2^t)} + \epsilon}", WORDS["reach"],
+                  r"\frac{[eta]}{\sqrt{[v] / [c2]} + [eps]}", {"eta": eta, "v": v, "c2": c2, "eps": eps},
+                  lambda eta, v, c2, eps: eta / (math.sqrt(v / c2) + eps), s.now("effective_lr"))
+    weight_g = s.add(r"a_t", r"\frac{1-\mu_t}{1-\Pi_t}", WORDS["weight_g"], r"\frac{1 - [mu]}{1 - [product]}",
+                     {"mu": mu, "product": product}, lambda mu, product: (1 - mu) / (1 - product), shared=True)
+    weight_m = s.add(r"b_t", r"\frac{\mu_{t+1}}{1-\Pi_t\,\mu_{t+1}}", WORDS["weight_m"],
+                     r"\frac{[mu_next]}{1 - [product]\cdot[mu_next]}", {"mu_next": mu_next, "product": product},
+                     lambda mu_next, product: mu_next / (1 - product * mu_next), shared=True)
+    mix = s.add(r"d_t", r"a_t\, g_t + b_t\, m_t", WORDS["mix"], r"[a]\cdot<g> + [b]\cdot<m>",
+                {"a": weight_g, "g": g, "b": weight_m, "m": m}, lambda a, g, b, m: a * g + b * m)
+    lam = float(s.hp["weight_decay"])
+    if decoupled and lam:
+        return s.turn(r"-\eta\lambda\,\theta_{t-1} - \eta^{\text{dial}}_t\, d_t", WORDS["turn_decoupled"],
+                      r"-<eta>\cdot<lam>\cdot<theta> - <reach>\cdot<mix>",
+                      {"eta": eta, "lam": lam, "theta": s.theta(), "reach": reach, "mix": mix},
+                      lambda eta, lam, theta, reach, mix: -eta * lam * theta - reach * mix)
+    return s.turn(r"-\eta^{\text{dial}}_t\, d_t", WORDS["turn"], r"-<reach>\cdot<mix>", {"reach": reach, "mix": mix},
+                  lambda reach, mix: -reach * mix)
 def init(params, hp):
     zeros = np.zeros_like(params)
     return {"m": zeros, "v": zeros, "mu_product": np.ones(params.shape[1])}
@@ -69,7 +138,7 @@ def _shown_state(hp):
     return ("m", "v", "mu_product")
 
 
-NADAM = hand_spec(
+NADAM = OptimizerSpec(
     key="nadam", title="NAdam",
     description=(
         "Adam that looks ahead: it turns each dial as if the momentum had already carried it one step "
@@ -98,6 +167,12 @@ NADAM = hand_spec(
                             "adding λθ to the click.")),
     init=init, step=step, derive=derive, torch_class="NAdam",
     shown_state=_shown_state,
+    explain=_explain,
+    map_axis=MapAxis("momentum_decay", "momentum warm-up ψ", "ψ",
+                     "NAdam's ψ sets how soon its momentum grows from β₁/2 toward β₁. At PyTorch's 0.004 that "
+                     "takes thousands of steps, so on these vaults the hand keeps about half its momentum; "
+                     "larger ψ lets the full momentum in within a run.", low=0.0, high=0.5),
+    arrows=(("m", "m (where the clicks point)"),),
 )
 
-NEW_HANDS = (NADAM,)
+SPECS = (NADAM,)

@@ -6,15 +6,90 @@ arrays as `optim.rules` describes (state in, state out, a batch of runs in one c
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from optim.hands._phase1 import hand_spec
 from optim.hyperparameters import SWITCH, UNIT_OPEN, Hyperparameter, eps, lr, weight_decay
 from optim.rules import _lerp, _power, _select, _with_l2
+from optim.spec import MapAxis, OptimizerSpec
+
+if TYPE_CHECKING:
+    from optim.explain import Step
 
 RECTIFIER_THRESHOLD = 5.0  # torch switches the adaptive scaling on once rho_t exceeds this
 
 
+WORDS = {
+    "m": "**Which way the clicks point (m).** β₁ of the old memory plus 1−β₁ of the new click.",
+    "v": "**How loud the clicks have been (v).** β₂ of the old loudness plus 1−β₂ of the new click squared.",
+    "c1": "**Bias correction for m.** m started empty, at zero; dividing by 1−β₁ᵗ scales it back up.",
+    "m_hat": "**Corrected direction (m̂).** Where the clicks point, scaled back up.",
+    "rho_inf": "**The longest memory (ρ∞).** How many clicks the loudness memory would average if it had "
+               "heard forever.",
+    "rho": "**How many clicks it has really averaged (ρₜ).** Small at first; the per-dial scaling is trusted "
+           "only once this passes 5.",
+    "rectified": "**The rectifier's switch.** 1: the loudness memory is trusted and scales each dial; 0: not "
+                 "yet, the hand turns like plain momentum.",
+    "r": "**How much of the scaling to let in (rₜ).** The rectifier: small just after the switch, growing "
+         "toward 1 as the memory fills.",
+    "reach_on": "**The reach of this dial.** η times rₜ, divided by the corrected root of the loudness (ε "
+                "added before the correction).",
+    "reach_off": "**The reach of this dial.** Just η: until the switch, a loud dial moves as far as its click "
+                 "says, as in SGD with momentum.",
+    "turn": "**The turn.** This dial's reach times the corrected direction, against it.",
+    "turn_decoupled": "**The turn.** The pull home (η·λ of the dial itself) plus this dial's reach times the "
+                      "corrected direction, against it.",
+}
+
+
+def _explain(s: Step) -> tuple:
+    decoupled = bool(s.hp["decoupled_weight_decay"])
+    eta, g = s.eta(), s.gradient(decoupled)
+    b1, b2, eps = float(s.hp["beta1"]), float(s.hp["beta2"]), float(s.hp["eps"])
+    m = s.add("m_t", r"\beta_1 m_{t-1} + (1-\beta_1)\, g_t", WORDS["m"], r"<b1>\cdot<m> + <keep>\cdot<g>",
+              {"b1": b1, "m": s.before("m"), "keep": 1 - b1, "g": g},
+              lambda b1, m, keep, g: b1 * m + keep * g, s.now("m"))
+    v = s.add("v_t", r"\beta_2 v_{t-1} + (1-\beta_2)\, g_t^2", WORDS["v"], r"<b2>\cdot<v> + <keep>\cdot<g>^2",
+              {"b2": b2, "v": s.before("v"), "keep": 1 - b2, "g": g},
+              lambda b2, v, keep, g: b2 * v + keep * g * g, s.now("v"))
+    c1 = s.add(r"1-\beta_1^t", "", WORDS["c1"], "1 - <b1>^{[t]}", {"b1": b1, "t": s.t},
+               lambda b1, t: 1 - b1**t, shared=True)
+    m_hat = s.add(r"\hat m_t", r"\frac{m_t}{1-\beta_1^t}", WORDS["m_hat"], r"\frac{[m]}{[c1]}",
+                  {"m": m, "c1": c1}, lambda m, c1: m / c1, s.now("m_hat"))
+    rho_inf = s.add(r"\rho_\infty", r"\frac{2}{1-\beta_2} - 1", WORDS["rho_inf"], r"\frac{2}{1 - [b2]} - 1",
+                    {"b2": b2}, lambda b2: 2 / (1 - b2) - 1, shared=True)
+    rho = s.add(r"\rho_t", r"\rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t}", WORDS["rho"],
+                r"[rho_inf] - \frac{2\cdot[t]\cdot[b2]^{[t]}}{1 - [b2]^{[t]}}",
+                {"rho_inf": rho_inf, "t": s.t, "b2": b2},
+                lambda rho_inf, t, b2: rho_inf - 2 * t * b2**t / (1 - b2**t), s.now("rho_t"), shared=True)
+    on = s.add(r"\text{rectified}", r"\rho_t > 5", WORDS["rectified"], r"[rho] > 5", {"rho": rho},
+               lambda rho: float(rho > RECTIFIER_THRESHOLD), s.now("rectified"), shared=True)
+    if on[0]:
+        r = s.add("r_t", r"\sqrt{\frac{(\rho_t-4)(\rho_t-2)\,\rho_\infty}{(\rho_\infty-4)(\rho_\infty-2)\,\rho_t}}",
+                  WORDS["r"],
+                  r"\sqrt{\frac{([rho]-4)([rho]-2)\cdot[rho_inf]}{([rho_inf]-4)([rho_inf]-2)\cdot[rho]}}",
+                  {"rho": rho, "rho_inf": rho_inf},
+                  lambda rho, rho_inf: math.sqrt((rho - 4) * (rho - 2) * rho_inf
+                                                 / ((rho_inf - 4) * (rho_inf - 2) * rho)),
+                  shared=True)
+        reach = s.add(r"\eta^{\text{dial}}_t", r"\eta\, r_t\, \frac{\sqrt{1-\beta_2^t}}{\sqrt{v_t} + \epsilon}",
+                      WORDS["reach_on"], r"[eta]\cdot[r]\cdot\frac{\sqrt{1 - [b2]^{[t]}}}{\sqrt{[v]} + [eps]}",
+                      {"eta": eta, "r": r, "b2": b2, "t": s.t, "v": v, "eps": eps},
+                      lambda eta, r, b2, t, v, eps: eta * r * math.sqrt(1 - b2**t) / (math.sqrt(v) + eps),
+                      s.now("effective_lr"))
+    else:
+        reach = s.add(r"\eta^{\text{dial}}_t", r"\eta", WORDS["reach_off"], "[eta]", {"eta": eta},
+                      lambda eta: eta, s.now("effective_lr"))
+    lam = float(s.hp["weight_decay"])
+    if decoupled and lam:
+        return s.turn(r"-\eta\lambda\,\theta_{t-1} - \eta^{\text{dial}}_t\, \hat m_t", WORDS["turn_decoupled"],
+                      r"-<eta>\cdot<lam>\cdot<theta> - <reach>\cdot<m_hat>",
+                      {"eta": eta, "lam": lam, "theta": s.theta(), "reach": reach, "m_hat": m_hat},
+                      lambda eta, lam, theta, reach, m_hat: -eta * lam * theta - reach * m_hat)
+    return s.turn(r"-\eta^{\text{dial}}_t\, \hat m_t", WORDS["turn"], r"-<reach>\cdot<m_hat>",
+                  {"reach": reach, "m_hat": m_hat}, lambda reach, m_hat: -reach * m_hat)
 def init(params, hp):
     zeros = np.zeros_like(params)
     return {"m": zeros, "v": zeros}
@@ -95,7 +170,7 @@ def _shown_state(hp):
     return ("m", "v")
 
 
-RADAM = hand_spec(
+RADAM = OptimizerSpec(
     key="radam", title="RAdam",
     description=(
         "Adam that does not trust its loudness memory too early: for the first few steps (until ρ_t, the "
@@ -124,6 +199,12 @@ RADAM = hand_spec(
                             "adding λθ to the click.")),
     init=init, step=step, derive=derive, torch_class="RAdam",
     shown_state=_shown_state,
+    explain=_explain,
+    map_axis=MapAxis("beta2", "loudness memory β₂", "β₂",
+                     "RAdam's β₂ decides when, and whether, it trusts its loudness memory: at 2/3 or below the "
+                     "rectifier never switches on and the hand stays plain momentum, however long it runs.",
+                     low=0.5, high=0.999, lr_range=(1e-4, 0.1)),
+    arrows=(("m_hat", "m̂ (where the clicks point)"),),
 )
 
-NEW_HANDS = (RADAM,)
+SPECS = (RADAM,)

@@ -24,12 +24,51 @@ Conventions worth knowing:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from optim.hands._interim import Bounded, hand_spec
-from optim.hyperparameters import lr
+from optim.hyperparameters import Bounded, lr
+from optim.spec import MapAxis, OptimizerSpec
+
+if TYPE_CHECKING:
+    from optim.explain import Step
 
 
+WORDS = {
+    "agree": "**Did the click keep its direction?** The sign of this click times the one remembered: +1 it "
+             "kept it, −1 it flipped, 0 on the first step or just after a flip.",
+    "stride": "**This dial's stride.** The old stride times η₊ if the click kept its direction, η₋ if it "
+              "flipped, unchanged otherwise, and kept between Γmin and Γmax. How loud the click is plays no part.",
+    "heard": "**The click it acts on.** The click itself, or 0 on a dial whose click just flipped: that dial "
+             "skips this turn (and remembers 0, so its next stride neither grows nor shrinks).",
+    "turn": "**The turn.** One stride against the sign of the click it acts on.",
+}
+
+
+def _factor(agree: float, grow: float, shrink: float) -> float:
+    return grow if agree > 0 else shrink if agree < 0 else 1.0
+
+
+def _explain(s: Step) -> tuple:
+    g = s.gradient()
+    grow, shrink = float(s.hp["etaplus"]), float(s.hp["etaminus"])
+    low, high = float(s.hp["step_size_min"]), float(s.hp["step_size_max"])
+    agree = s.add("s_t", r"\operatorname{sign}(g_t\, g_{t-1})", WORDS["agree"], r"\operatorname{sign}(<g>\cdot<prev>)",
+                  {"g": g, "prev": s.before("prev")}, lambda g, prev: float(np.sign(g * prev)))
+    factor = tuple(_factor(a, grow, shrink) for a in agree)
+    stride = s.add(r"\eta^{\text{dial}}_t", r"\operatorname{clamp}(\eta^{\text{dial}}_{t-1}\cdot\eta_{\pm},\ "
+                   r"\Gamma_{\min},\ \Gamma_{\max})", WORDS["stride"],
+                   r"\operatorname{clamp}([old]\cdot[factor],\ [low],\ [high])",
+                   {"old": s.before("step_size", initial=float(s.hp["lr"])), "factor": factor, "low": low,
+                    "high": high},
+                   lambda old, factor, low, high: min(max(old * factor, low), high), s.now("step_size"))
+    heard = s.add(r"g'_t", r"g_t \cdot [s_t \ge 0]", WORDS["heard"], r"<g>\cdot[keep]",
+                  {"g": g, "keep": tuple(0.0 if a < 0 else 1.0 for a in agree)}, lambda g, keep: g * keep,
+                  s.now("prev"))
+    return s.turn(r"-\operatorname{sign}(g'_t)\, \eta^{\text{dial}}_t", WORDS["turn"],
+                  r"-\operatorname{sign}(<heard>)\cdot[stride]", {"heard": heard, "stride": stride},
+                  lambda heard, stride: -float(np.sign(heard)) * stride)
 def rprop_init(params, hp):
     step_size = np.zeros_like(params) + hp["lr"]
     if np.any(np.asarray(hp["step_size_min"]) > np.asarray(hp["step_size_max"])):
@@ -55,7 +94,7 @@ def rprop_step(params, grad, state, hp, lr, t):
     return params - np.sign(heard) * step_size, {"prev": heard, "step_size": step_size}
 
 
-RPROP = hand_spec(
+RPROP = OptimizerSpec(
     key="rprop",
     title="Rprop",
     description=(
@@ -88,5 +127,13 @@ RPROP = hand_spec(
     init=rprop_init,
     step=rprop_step,
     torch_class="Rprop(etas=(η₋, η₊), step_sizes=(Γmin, Γmax))",
-    shown_state=lambda hp: ("step_size",),
+    shown_state=lambda hp: ("step_size", "prev"),
+    explain=_explain,
+    map_axis=MapAxis("etaplus", "stride growth η₊", "η₊",
+                     "Rprop's η₊ is how fast a dial's stride grows while its clicks keep their direction: "
+                     "near 1 it creeps across plateaus, large it races and then has to brake hard at every flip.",
+                     low=1.01, high=2.0, lr_range=(1e-4, 1.0)),
+    pairs=(("etas", ("etaminus", "etaplus")), ("step_sizes", ("step_size_min", "step_size_max"))),
 )
+
+SPECS = (RPROP,)

@@ -51,6 +51,16 @@ SYMBOLS = {
     "rmsprop": ["v_t", "d_t", r"\eta^{\text{dial}}_t"],
     "adam": ["m_t", r"\hat v_t"],
     "adamw": ["m_t", r"\hat v_t", r"\lambda"],
+    "adamax": ["u_t", r"\eta^{\text{dial}}_t"],
+    "nadam": [r"\mu_t", r"\Pi_t", "d_t"],
+    "radam": [r"\rho_t", r"\text{rectified}"],
+    "adadelta": [r"\Delta_t", "u_t"],
+    "asgd": [r"\bar\theta_t", r"\eta_{t-1}"],
+    "adafactor": [r"\mathrm{RMS}(u_t)", r"\alpha_t"],
+    "rprop": ["s_t", r"\eta^{\text{dial}}_t"],
+    "lion": ["c_t", r"\operatorname{sign}"],
+    "lbfgs": [r"n^{\text{eval}}_t", r"\Delta\theta_t"],  # by step 10 it has cracked the bowl: silent
+    "muon": ["B_t", "O_t", r"\lVert O_t \rVert"],
 }
 
 
@@ -147,6 +157,18 @@ CASES = [
     ("rmsprop", {}), ("rmsprop", {"centered": True, "momentum": 0.5}), ("rmsprop", {"momentum": 0.9}),
     ("adam", {}), ("adam", {"amsgrad": True, "weight_decay": 0.02}),
     ("adamw", {}), ("adamw", {"amsgrad": True, "weight_decay": 0.1}),
+    ("adamax", {}), ("adamax", {"weight_decay": 0.1, "betas": (0.5, 0.9)}),
+    ("nadam", {}), ("nadam", {"decoupled_weight_decay": True, "weight_decay": 0.1, "momentum_decay": 0.2}),
+    ("nadam", {"weight_decay": 0.05}),
+    ("radam", {}), ("radam", {"decoupled_weight_decay": True, "weight_decay": 0.1, "betas": (0.9, 0.7)}),
+    ("radam", {"betas": (0.9, 0.6)}),
+    ("adadelta", {}), ("adadelta", {"rho": 0.5, "eps": 1e-6, "weight_decay": 0.1}),
+    ("asgd", {}), ("asgd", {"t0": 5, "lambd": 0.5, "weight_decay": 0.1, "lr": 0.001}),
+    ("adafactor", {}), ("adafactor", {"weight_decay": 0.1, "d": 2.0, "beta2_decay": -0.5}),
+    ("rprop", {}), ("rprop", {"etas": (0.3, 1.5), "step_sizes": (1e-4, 0.5)}),
+    ("lion", {}), ("lion", {"weight_decay": 0.1, "betas": (0.5, 0.9)}),
+    ("lbfgs", {}), ("lbfgs", {"line_search_fn": False, "lr": 0.1}), ("lbfgs", {"history_size": 2, "max_eval": 4}),
+    ("muon", {}), ("muon", {"weight_decay": 0.1, "nesterov": False, "ns_steps": 3, "adjust_lr_fn": "match_rms_adamw"}),
 ]
 STATE_OF = {r"m_t": "m", r"v_t": "v", r"\hat m_t": "m_hat", r"\hat v_t": "v_hat", "s_t": "sum",
             r"\eta^{\text{dial}}_t": "effective_lr", r"v^{\max}_t": "v_max", r"\bar g_t": "grad_avg"}

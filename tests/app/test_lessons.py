@@ -218,3 +218,46 @@ def claim_first_step(lesson, runs):
 CLAIMS = {"ravine": claim_ravine, "saddle": claim_saddle, "too_hot": claim_too_hot, "trap": claim_trap,
           "four_combinations": claim_four_combinations, "noisy_clicks": claim_noisy_clicks, "adamw": claim_adamw,
           "adagrad_tires": claim_adagrad_tires, "first_step": claim_first_step}
+
+
+def claim_beale_cliffs(lesson, runs):
+    rprop, adam, momentum = runs
+    assert lesson.options[lesson.correct] == "Rprop"
+    cracked = rprop.cracked_at()
+    assert cracked is not None and cracked <= 30  # "within thirty steps"
+    strides = rprop.state["step_size"][:cracked]
+    assert strides[0, 0] == 0.01 and 0.4 <= strides.max() < 0.5  # "from 0.01 ... to almost 0.5"
+    assert strides[strides.argmax(axis=0).max():].min() < strides.max() / 2  # "and back down where it bends"
+    clicks = np.abs(rprop.grads[:cracked])
+    assert clicks.max() / clicks.min() > 2000  # "a factor of more than two thousand"
+    assert momentum.diverged_at is not None and momentum.diverged_at <= 10  # "spins off within ten steps"
+    assert adam.cracked_at() is None and adam.diverged_at is None
+    distance = adam.distance_to_minimum()
+    assert distance[-1] < distance[-101] and adam.final_loss > 1e-3  # "still creeping ... after 300 steps"
+
+
+def claim_lbfgs_ravine(lesson, runs):
+    lbfgs, momentum = runs
+    assert lesson.options[lesson.correct] == "Fewer than ten"
+    assert lbfgs.cracked_at() is not None and lbfgs.cracked_at() < 10
+    distance = lbfgs.distance_to_minimum()
+    assert distance[2] > 0.95 * distance[0]  # "first turns are short and probing"
+    assert 7.5 < distance[3] < 8.5 and distance[4] < 1.6 and lbfgs.state["t"][3, 0] == 1.0  # one full stride
+    evaluations = lbfgs.state["func_evals"][lbfgs.cracked_at() - 1, 0]
+    assert 9 <= evaluations <= 15  # "about a dozen evaluations"
+    assert 50 <= momentum.cracked_at() <= 70 and momentum.cracked_at() > evaluations  # "some sixty steps"
+
+
+def claim_lion_stride(lesson, runs):
+    lion, adam = runs
+    assert lesson.options[lesson.correct].startswith("Lion's stay exactly 0.05")
+    turns = np.abs(np.diff(lion.points, axis=0))
+    assert turns.shape == (200, 2) and np.allclose(turns, 0.05, rtol=0, atol=1e-12)  # all 400 dial turns
+    assert lion.distance_to_minimum()[-20:].max() <= 0.05 * np.sqrt(2) + 1e-12  # ticking across the combination
+    assert np.allclose(lessons.first_turn(adam), 0.05, rtol=1e-6)
+    adam_steps = lessons.step_lengths(adam)
+    assert adam_steps[0] / adam_steps[-1] > 1000 and adam.settled_at() is not None  # "a thousandfold", settles
+
+
+CLAIMS.update({"beale_cliffs": claim_beale_cliffs, "lbfgs_ravine": claim_lbfgs_ravine,
+               "lion_stride": claim_lion_stride})

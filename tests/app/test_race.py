@@ -97,7 +97,7 @@ def test_fewer_than_two_hands_is_a_clear_message_not_a_race():
 
 
 def test_all_seven_hands_can_race():
-    at = open_page(PAGE, {"optimizers": ",".join(optim.OPTIMIZERS)})
+    at = open_page(PAGE, {"optimizers": ",".join(list(optim.OPTIMIZERS)[:7])})  # a race holds at most seven
     no_exception(at)
     assert len(_board(at)) == 7
     assert len(charts(at)) == 2

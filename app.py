@@ -49,7 +49,8 @@ st.dataframe(pd.DataFrame([
     ("The hand on the dial", "Optimizer", "The rule that turns clicks into turns: SGD, Adam, …"),
     ("How far to turn per click", "Learning rate η", "The size of each step."),
     ("How much swing to keep", "Momentum μ, β₁", "Memory of earlier steps' direction."),
-    ("How loud clicks were lately", "β₂, second moment", "Adam and RMSprop's per-dial scale."),
+    ("How loud clicks were lately", "β₂ (RMSprop's α), second moment",
+     "Adam's per-dial scale; RMSprop's α plays the same part."),
     ("Spinning off", "Divergence", "Steps so large the loss blows up."),
     ("A scratch that fools you", "Local minimum", "Low, but not the lowest."),
 ], columns=["Safe-cracking", "Deep learning", "What it means"]), hide_index=True, width="stretch")

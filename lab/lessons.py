@@ -360,8 +360,8 @@ def _facts_saddle(lesson, trs):
     sgd, adam = trs
     near = float(np.min(np.linalg.norm(sgd.points, axis=1)))
     lingering = int((np.linalg.norm(sgd.points, axis=1) < 0.3).sum())
-    return (f"SGD came within {near:.2g} of the saddle point and spent {lingering} steps within 0.3 of it; it "
-            f"got past |y| = 0.5 at step {first_step_beyond(sgd, 0.5)}. Adam got there at step "
+    return (f"SGD came within {format_number(near, 2)} of the saddle point and spent {lingering} steps within 0.3 "
+            f"of it; it got past |y| = 0.5 at step {first_step_beyond(sgd, 0.5)}. Adam got there at step "
             f"{first_step_beyond(adam, 0.5)}.")
 
 
@@ -425,7 +425,8 @@ def _facts_adagrad(lesson, trs):
 def _facts_first_step(lesson, trs):
     adam, sgd = trs
     a, s = first_turn(adam), first_turn(sgd)
-    return (f"Adam's first turn: Δx = {a[0]:.3g}, Δy = {a[1]:.3g}. SGD's: Δx = {s[0]:.2g}, Δy = {s[1]:.2g}, "
+    return (f"Adam's first turn: Δx = {format_number(a[0], 3)}, Δy = {format_number(a[1], 3)}. SGD's: Δx = "
+            f"{format_number(s[0], 2)}, Δy = {format_number(s[1], 2)}, "
             f"{s[0] / s[1]:.0f} to 1.")
 
 
@@ -449,6 +450,11 @@ def landmarks(lesson: Lesson) -> list[tuple[str, tuple[float, float]]]:
     if lesson.slug == "adamw":
         ridge = l2_resting_point(lesson.landscape, dict(lesson.runs[0].hyperparameters)["weight_decay"])
         return [("where loss + ½λ‖θ‖² is lowest", (float(ridge[0]), float(ridge[1])))]
+    if lesson.slug == "ravine":
+        # Where each hand is at the checkpoint the explanation quotes: the race along the floor, frozen.
+        k = RAVINE_CHECKPOINT
+        return [(f"{run.title} at step {k}", (float(tr.points[k, 0]), float(tr.points[k, 1])))
+                for run, tr in zip(lesson.runs, simulate(lesson), strict=True)]
     return []
 
 

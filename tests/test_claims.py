@@ -68,3 +68,10 @@ def test_a_swing_back_onto_the_map_is_detected():
     away_and_back = np.array([[0.0, 0.0], [9.0, 0.0], [0.0, 0.0]])
     away = np.array([[0.0, 0.0], [9.0, 0.0], [99.0, 0.0]])
     assert _comes_back(away_and_back, bounds) and not _comes_back(away, bounds)
+
+
+def test_the_ravine_lesson_marks_where_each_hand_is_at_the_quoted_step():
+    lesson = lessons.LESSONS["ravine"]
+    marks = dict(lessons.landmarks(lesson))
+    sgd, momentum = (marks[f"{run.title} at step {lessons.RAVINE_CHECKPOINT}"] for run in lesson.runs)
+    assert round(sgd[0], 1) == -3.6 and round(momentum[0], 1) == -0.6

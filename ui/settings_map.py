@@ -417,7 +417,7 @@ def basin_tab(steps: int, presenter: bool) -> None:
     widgets.summary(viz.basin_summary(index, basins.surface.minima), spun_off=bool((index < 0).all()))
     event = st.plotly_chart(cached_basin_figure(basins, presenter), width="stretch", key="basin_cells",
                             on_select="rerun", selection_mode="points", config={"displaylogo": False})
-    st.caption(f"{spec.title} with learning rate {lr:g} and its other settings at their defaults, "
+    st.caption(f"{spec.title} with learning rate {format_lr(lr)} and its other settings at their defaults, "
                f"{steps} steps from each of {basins.resolution}×{basins.resolution} starts. A start counts for a "
                "combination when its run ends within 1 % of the map's longer side of it. Click a start to watch its "
                "run.")

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+import landscapes
 import viz
 from ui import figures, page, url_state, widgets
 
@@ -48,7 +49,8 @@ st.dataframe(pd.DataFrame([
     ("The hand on the dial", "Optimizer", "The rule that turns clicks into turns: SGD, Adam, …"),
     ("How far to turn per click", "Learning rate η", "The size of each step."),
     ("How much swing to keep", "Momentum μ, β₁", "Memory of earlier steps' direction."),
-    ("How loud clicks were lately", "β₂, second moment", "Adam and RMSprop's per-dial scale."),
+    ("How loud clicks were lately", "β₂ (RMSprop's α), second moment",
+     "Adam's per-dial scale; RMSprop's α plays the same part."),
     ("Spinning off", "Divergence", "Steps so large the loss blows up."),
     ("A scratch that fools you", "Local minimum", "Low, but not the lowest."),
 ], columns=["Safe-cracking", "Deep learning", "What it means"]), hide_index=True, width="stretch")
@@ -61,7 +63,7 @@ lr = st.select_slider("learning rate", options=sorted({*DEMO_LRS, float(st.sessi
                       help="On this bowl the hand overshoots above 0.5 and spins off above 1.0. Try both sides.")
 url_state.publish(PAGE, settings)
 figure, path = figures.demo(DEMO_LANDSCAPE, DEMO_START, DEMO_STEPS, float(lr), presenter)
-widgets.summary(viz.path_summary(path), spun_off=path.diverged_at is not None)
+widgets.summary(viz.path_summary(path, landscapes.LANDSCAPES[DEMO_LANDSCAPE]), spun_off=path.diverged_at is not None)
 st.plotly_chart(figure, width="stretch", key="demo_chart")
 with st.expander("What just happened?"):
     st.markdown("""On this bowl the slope doubles with the distance, so each step lands at

@@ -12,6 +12,8 @@ import numpy as np
 
 import landscapes
 import optim
+from lab.numbers import format_loss, format_lr, format_number, format_point
+from lab.outcome import left_map_at
 from lab.scene import Scene
 
 
@@ -94,13 +96,15 @@ LESSONS_LIST: tuple[Lesson, ...] = (
         steps=200,
         explanation="""The ravine's walls are a hundred times steeper than its floor. SGD's learning rate has to
 stay below 2/20 = 0.1, or the steep y dial would overshoot by more on every turn. At that step size the
-gentle x dial moves only 0.09 × 0.2 ≈ 2% of the remaining way per click: SGD bounces from wall to wall while
-inching along the floor, and after 200 steps it still has not arrived.
+gentle x dial moves only 0.09 × 0.2 ≈ 2% of the remaining way per click. SGD's bounce between the walls
+dies out within some fifteen steps; after that it only inches along the floor, and after 200 steps it still
+has not arrived.
 
 Momentum adds up its clicks. Along the floor they all point the same way, so its swing builds up to about
-1/(1 − μ) = 10 times a single step; across the ravine they alternate, and cancel out in its memory. It glides
-down the floor and cracks the safe in well under 100 steps. This is why nearly every network is trained
-with momentum, or with Adam, which keeps one too.""",
+1/(1 − μ) = 10 times a single step. Across the ravine its swing does not die as fast: it weaves from wall to
+wall until about step 66. What wins is speed along the floor: by step 50 it is at x = −0.6 while SGD is
+still at −3.6, and it cracks the safe at step 59. This is why nearly every network is trained with
+momentum, or with Adam, which keeps one too.""",
     ),
     Lesson(
         slug="saddle",
@@ -119,8 +123,10 @@ leads away grows only 10% per step from y = 0.01. It leaves the ridge after abou
 
 Adam divides each dial's click by that dial's own recent loudness, so the faint sideways click on y moves y
 about as far as the loud click on x moves x: roughly the learning rate per step. It slides off the ridge
-within a dozen steps and never comes near the centre. The losses of large networks are full of saddles like
-this one; adaptive steps (and momentum) are one reason training does not stall on them.""",
+within a dozen steps, never comes near the centre, and by step 37 it has run off the map downhill: a
+saddle has no bottom, so escaping it means running away, and this lesson leaves the map on purpose. The
+losses of large networks are full of saddles like this one; adaptive steps (and momentum) are one reason
+training does not stall on them.""",
     ),
     Lesson(
         slug="too_hot",
@@ -135,8 +141,9 @@ this one; adaptive steps (and momentum) are one reason training does not stall o
         steps=100,
         explanation="""Each turn multiplies the steep y dial's distance from the combination by 1 − lr × 20 (20
 is that dial's curvature). At 0.09 the factor is −0.8: the dial overshoots, but by less each time. At 0.11
-it is −1.2: every overshoot is 20% larger than the last, and within about thirty steps the dials are thrown
-off the map.
+it is −1.2: every overshoot is 20% larger than the last. By step 3 the swing already reaches past the edge of
+the map, and by about step thirty the dials are thrown off altogether: the run spins off. This lesson
+leaves the map on purpose.
 
 The gentle x dial would have tolerated a learning rate of 10. It does not matter: the **steepest** direction
 sets the limit, 2 / 20 = 0.1, and just past it the run does not get a little worse, it falls apart. See the
@@ -220,10 +227,13 @@ settles exactly where that penalised loss is lowest: about (1.56, −1.07), pull
 fit at (1.69, −1.36).
 
 AdamW's pull is applied to the dials outside Adam's rescaling: each step shrinks them by lr × λ = 0.5%,
-while the rescaled click pushes back with up to a full learning rate per dial. The shrink barely moves its
-resting point, and it ends much closer to the best fit. In a network this is the point of AdamW: with L2,
-Adam divides the decay by each weight's loudness, so weights with loud gradients are hardly regularised;
-AdamW's decay is the same for every weight.""",
+while the rescaled click pushes back with up to a full learning rate per dial. The shrink still pulls it:
+after 500 steps AdamW is 0.17 from the best fit and still drifting (0.023 over the last 100 steps), about
+half as far as Adam with L2 (0.32, at rest). For their last 300 steps the two paths lie within 2% of
+the map of each other, so the map is zoomed on their ends, where the difference is.
+
+In a network this is the point of AdamW: with L2, Adam divides the decay by each weight's loudness, so
+weights with loud gradients are hardly regularised; AdamW's decay is the same for every weight.""",
     ),
     Lesson(
         slug="adagrad_tires",
@@ -241,9 +251,10 @@ every step is shorter than the one before: its last steps are some thirty times 
 it crawls to a halt far from the combination.
 
 RMSprop divides by a running **average** that forgets (α = 0.99 keeps roughly the last hundred clicks). When
-the clicks get quieter near the combination, its divisor shrinks with them and its steps stay about the
-learning rate, so it gets there. That fading memory is what RMSprop, and Adam after it, changed about
-AdaGrad.""",
+the clicks get quieter near the combination, its divisor shrinks with them, so its steps stay large while
+there is still a way to go: its first steps are ten times the learning rate (1.0 per dial at lr 0.1, while
+its young average is just the first click squared), and they only fade once it is there. That fading
+memory is what RMSprop, and Adam after it, changed about AdaGrad.""",
     ),
     Lesson(
         slug="first_step",
@@ -375,6 +386,11 @@ def first_step_beyond(trajectory: optim.Trajectory, limit: float, axis: int = 1)
     return int(np.argmax(beyond)) if beyond.any() else None
 
 
+def left_map(trajectory: optim.Trajectory, surface: landscapes.Landscape) -> int | None:
+    """The first step off the map (the tuner's yardstick, `lab.outcome.left_map_at`); None if never."""
+    return left_map_at(trajectory.points, surface.bounds)
+
+
 def first_turn(trajectory: optim.Trajectory) -> np.ndarray:
     """How far the first turn moved each dial, (|Δx|, |Δy|)."""
     return np.abs(trajectory.points[1] - trajectory.points[0])
@@ -390,21 +406,34 @@ def l2_resting_point(landscape: str, weight_decay: float) -> np.ndarray:
 
 
 def _point(p) -> str:
-    return f"({p[0]:.3g}, {p[1]:.3g})"
+    return format_point(p)
+
+
+def last_swing(trajectory: optim.Trajectory, limit: float = 0.06, axis: int = 1) -> int | None:
+    """The last step at which |dial `axis`| exceeds `limit`: when the swing across a valley has died."""
+    beyond = np.abs(trajectory.points[:, axis]) > limit
+    return int(np.flatnonzero(beyond).max()) if beyond.any() else None
+
+
+RAVINE_CHECKPOINT = 50
 
 
 def _facts_ravine(lesson, trs):
     sgd, momentum = trs
-    return (f"After {lesson.steps} steps SGD is still {sgd.distance_to_minimum()[-1]:.2g} from the combination; "
-            f"Momentum cracked it at step {momentum.cracked_at()}.")
+    k = RAVINE_CHECKPOINT
+    return (f"At step {k} SGD is at x = {format_number(sgd.points[k, 0], 2)}, Momentum at x = "
+            f"{format_number(momentum.points[k, 0], 2)}. The swing across the ravine (|y| > 0.06) last shows at "
+            f"step {last_swing(sgd)} for SGD and {last_swing(momentum)} for Momentum. After {lesson.steps} steps "
+            f"SGD is still {format_number(sgd.distance_to_minimum()[-1], 2)} from the combination; Momentum "
+            f"cracked it at step {momentum.settled_at()}.")
 
 
 def _facts_saddle(lesson, trs):
     sgd, adam = trs
     near = float(np.min(np.linalg.norm(sgd.points, axis=1)))
     lingering = int((np.linalg.norm(sgd.points, axis=1) < 0.3).sum())
-    return (f"SGD came within {near:.2g} of the saddle point and spent {lingering} steps within 0.3 of it; it "
-            f"got past |y| = 0.5 at step {first_step_beyond(sgd, 0.5)}. Adam got there at step "
+    return (f"SGD came within {format_number(near, 2)} of the saddle point and spent {lingering} steps within 0.3 "
+            f"of it; it got past |y| = 0.5 at step {first_step_beyond(sgd, 0.5)}. Adam got there at step "
             f"{first_step_beyond(adam, 0.5)}.")
 
 
@@ -417,13 +446,14 @@ def overshoot_ratio(trajectory: optim.Trajectory, axis: int = 1) -> float:
 
 def _facts_too_hot(lesson, trs):
     calm, hot = trs
-    return (f"Each turn multiplied the y dial by {overshoot_ratio(calm):.2f} at lr {calm.hyperparameters['lr']:g}, "
-            f"and by {overshoot_ratio(hot):.2f} at lr {hot.hyperparameters['lr']:g}, whose dials left the map at "
-            f"step {hot.diverged_at}.")
+    return (f"Each turn multiplied the y dial by {overshoot_ratio(calm):.2f} at lr "
+            f"{format_lr(calm.hyperparameters['lr'])}, and by {overshoot_ratio(hot):.2f} at lr "
+            f"{format_lr(hot.hyperparameters['lr'])}, whose swing reached past the map's edge at step "
+            f"{left_map(hot, lesson.surface)} and spun off at step {hot.diverged_at}.")
 
 
 def _facts_trap(lesson, trs):
-    return " ".join(f"{run.title} stopped at {_point(tr.points[-1])}, loss {tr.final_loss:.3g}."
+    return " ".join(f"{run.title} stopped at {_point(tr.points[-1])}, loss {format_loss(tr.final_loss, 0.0)}."
                     for run, tr in zip(lesson.runs, trs, strict=True))
 
 
@@ -447,22 +477,28 @@ def _facts_adamw(lesson, trs):
     adam, adamw = trs
     best = np.asarray(lesson.surface.minima[0])
     ridge = l2_resting_point(lesson.landscape, adam.hyperparameters["weight_decay"])
+    drift = np.linalg.norm(adamw.points[-1] - adamw.points[-101])
     return (f"Adam + L2 ended at {_point(adam.points[-1])}, {np.linalg.norm(adam.points[-1] - best):.2f} from the "
             f"best fit {_point(best)}; the penalised loss is lowest at {_point(ridge)}. AdamW ended at "
-            f"{_point(adamw.points[-1])}, {np.linalg.norm(adamw.points[-1] - best):.2f} from it.")
+            f"{_point(adamw.points[-1])}, {np.linalg.norm(adamw.points[-1] - best):.2f} from it, and moved "
+            f"{format_number(drift, 2)} over its last 100 steps.")
 
 
 def _facts_adagrad(lesson, trs):
     adagrad, rmsprop = trs
     turns = step_lengths(adagrad)
-    return (f"AdaGrad's first turn was {turns[0]:.2g} long, its last {turns[-1]:.2g}: {turns[0] / turns[-1]:.0f} "
-            f"times shorter. RMSprop cracked the safe at step {rmsprop.cracked_at()}.")
+    reach = np.abs(np.diff(rmsprop.points, axis=0))
+    return (f"AdaGrad's first turn was {format_number(turns[0], 2)} long, its last {format_number(turns[-1], 2)}: "
+            f"{turns[0] / turns[-1]:.0f} times shorter. RMSprop's first turn moved each dial "
+            f"{format_number(reach[0].max(), 2)}, its last {format_number(reach[-1].max(), 2)}; it cracked the safe "
+            f"at step {rmsprop.settled_at()}.")
 
 
 def _facts_first_step(lesson, trs):
     adam, sgd = trs
     a, s = first_turn(adam), first_turn(sgd)
-    return (f"Adam's first turn: Δx = {a[0]:.3g}, Δy = {a[1]:.3g}. SGD's: Δx = {s[0]:.2g}, Δy = {s[1]:.2g}, "
+    return (f"Adam's first turn: Δx = {format_number(a[0], 3)}, Δy = {format_number(a[1], 3)}. SGD's: Δx = "
+            f"{format_number(s[0], 2)}, Δy = {format_number(s[1], 2)}, "
             f"{s[0] / s[1]:.0f} to 1.")
 
 
@@ -518,4 +554,23 @@ def landmarks(lesson: Lesson) -> list[tuple[str, tuple[float, float]]]:
     if lesson.slug == "adamw":
         ridge = l2_resting_point(lesson.landscape, dict(lesson.runs[0].hyperparameters)["weight_decay"])
         return [("where loss + ½λ‖θ‖² is lowest", (float(ridge[0]), float(ridge[1])))]
+    if lesson.slug == "ravine":
+        # Where each hand is at the checkpoint the explanation quotes: the race along the floor, frozen.
+        k = RAVINE_CHECKPOINT
+        return [(f"{run.title} at step {k}", (float(tr.points[k, 0]), float(tr.points[k, 1])))
+                for run, tr in zip(lesson.runs, simulate(lesson), strict=True)]
     return []
+
+
+def zoom(lesson: Lesson, trajectories_: list[optim.Trajectory]) -> tuple[tuple[float, float], ...] | None:
+    """The part of the map a lesson shows, where the whole vault would hide its point; None for the whole map.
+
+    AdamW's lesson: its two paths overlap for most of the way and part only near the best fit, so the map
+    is framed on their last 100 steps and the best fit, with as much margin again around them.
+    """
+    if lesson.slug != "adamw":
+        return None
+    points = np.concatenate([tr.points[-100:] for tr in trajectories_] + [np.asarray(lesson.surface.minima)])
+    low, high = points.min(axis=0), points.max(axis=0)
+    pad = (high - low).max()
+    return tuple((float(lo - pad), float(hi + pad)) for lo, hi in zip(low, high, strict=True))

@@ -15,7 +15,9 @@ import numpy as np
 
 import landscapes
 import optim
+from lab import outcome as lab_outcome
 from lab.stability import stability_limit
+from optim import tuning
 
 RESOLUTION = (10, 80)
 DEFAULT_RESOLUTION = 40
@@ -74,8 +76,8 @@ class Metric:
 
 METRICS: dict[str, Metric] = {
     "steps_to_crack": Metric("Steps to crack", "steps to crack",
-                             "How many clicks until the dials first come within 1% of the map's width of the "
-                             "combination (dark is fast)."),
+                             "How many clicks until the dials come within 1 % of the map's longer side of the "
+                             "combination and stay there (dark is fast); pale: not cracked."),
     "final_loss": Metric("Final loss", "final loss",
                          "The loss after the last step, above the vault's lowest loss, on a log scale "
                          "(dark is low)."),
@@ -131,19 +133,36 @@ def _row_batches(rows: int, per_row: int, steps: int) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class GridOutcome:
-    """What every run on the grid came to, (rows = β, columns = lr): small arrays, never the paths."""
+    """What every run on the grid came to, (rows = β, columns = lr): small arrays, never the paths.
+
+    "Cracked" means what it means on every page (`lab.outcome`): within reach of the combination from
+    `settled_at` to the end. A run that reached it (`cracked_at`) and swung away has not cracked it.
+    """
 
     final_gap: np.ndarray  # final loss above the vault's minimum (or the loss itself); NaN if spun off
     cracked_at: np.ndarray  # first step within the cracking tolerance, -1 if never
     diverged_at: np.ndarray  # step it spun off at, -1 if never
+    settled_at: np.ndarray  # the step from which it stays within the tolerance, -1 if it is not there at the end
+    left_map_at: np.ndarray  # first step off the map (optim.tuning's yardstick), -1 if never
 
     @property
     def spun_off(self) -> np.ndarray:
         return self.diverged_at >= 0
 
     @property
+    def cracked(self) -> np.ndarray:
+        return (self.settled_at >= 0) & ~self.spun_off
+
+    @property
+    def swung_away(self) -> np.ndarray:
+        return (self.cracked_at >= 0) & (self.settled_at < 0) & ~self.spun_off
+
+    @property
     def not_cracked(self) -> np.ndarray:
-        return (self.cracked_at < 0) & ~self.spun_off
+        return ~self.cracked & ~self.spun_off
+
+
+FIELDS = ("final_gap", "cracked_at", "diverged_at", "settled_at", "left_map_at")
 
 
 def run_rows(grid: Grid, first: int, stop: int) -> GridOutcome:
@@ -157,12 +176,13 @@ def run_rows(grid: Grid, first: int, stop: int) -> GridOutcome:
     final = np.asarray(trajectory.final_loss, dtype=np.float64)
     gap = final if minimum is None else final - minimum
     return GridOutcome(gap.reshape(shape), np.asarray(trajectory.cracked_at()).reshape(shape),
-                       np.asarray(trajectory.diverged_at).reshape(shape))
+                       np.asarray(trajectory.diverged_at).reshape(shape),
+                       np.asarray(trajectory.settled_at()).reshape(shape),
+                       np.asarray(tuning.left_map_at(trajectory)).reshape(shape))
 
 
 def combine(parts: list[GridOutcome]) -> GridOutcome:
-    return GridOutcome(*(np.concatenate([getattr(p, name) for p in parts]) for name in
-                         ("final_gap", "cracked_at", "diverged_at")))
+    return GridOutcome(*(np.concatenate([getattr(p, name) for p in parts]) for name in FIELDS))
 
 
 def grid_outcome(grid: Grid, on_progress: Callable[[float], None] | None = None,
@@ -209,16 +229,58 @@ def cell_query(grid: Grid, row: int, column: int) -> dict[str, str]:
             "start_x": fmt(grid.start[0]), "start_y": fmt(grid.start[1])}
 
 
-def best_cell(grid: Grid, outcome: GridOutcome) -> tuple[int, int] | None:
-    """The fastest crack among settings that do not spin off afterwards, else the lowest final loss; None
-    if every setting spun off."""
-    cracked = (outcome.cracked_at >= 0) & (outcome.diverged_at < 0)
-    if cracked.any():
-        steps = np.where(cracked, outcome.cracked_at, np.iinfo(np.int64).max)
-        return tuple(int(v) for v in np.unravel_index(np.argmin(steps), steps.shape))
-    if np.isnan(outcome.final_gap).all():
+# Candidates checked for a hump leap per batch when picking the run to name and replay.
+CANDIDATE_BATCH = 32
+
+
+def _without_leaps(grid: Grid, cells: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The first cell of `cells` whose run never crosses a hump in one step (`optim.tuning.leapt_at`),
+    checked a batch at a time; None if every one does."""
+    for first in range(0, len(cells), CANDIDATE_BATCH):
+        chunk = cells[first:first + CANDIDATE_BATCH]
+        rows, columns = (np.array(v) for v in zip(*chunk, strict=True))
+        batch = optim.simulate(grid.optimizer, grid.landscape, np.asarray(grid.start, dtype=np.float64),
+                               grid.steps, record_state=False, lr=grid.lrs[columns],
+                               **{grid.axis.name: grid.betas[rows]})
+        leapt = np.asarray(tuning.leapt_at(batch))
+        for cell, leap in zip(chunk, leapt, strict=True):
+            if leap < 0:
+                return cell
+    return None
+
+
+def best_cell(grid: Grid, outcome: GridOutcome, metric: str = "steps_to_crack") -> tuple[int, int] | None:
+    """The run the sentence beside the map names and "Replay the best run" opens, for the colouring chosen.
+
+    Only runs a careful practitioner would show count, as for the tuner: never spinning off, never leaving
+    the map, never crossing a hump in one step. By steps to crack (and by spun off?): the one that cracks the
+    safe soonest (stays from the earliest step), the lower final loss and then the smaller lr breaking ties;
+    if none cracks, and by final loss: the lowest final loss as it reads (`lab.numbers`), the soonest to
+    settle and then the smaller lr among runs that read the same. Falls back to runs that leave the map when
+    every run does; None if every setting spun off.
+    """
+    stable = ~outcome.spun_off
+    if not stable.any():
         return None
-    return tuple(int(v) for v in np.unravel_index(np.nanargmin(outcome.final_gap), outcome.final_gap.shape))
+    minimum = grid.surface.min_value
+    gap = np.where(stable, outcome.final_gap, np.inf)
+    base = 0.0 if minimum is None else minimum
+    read = np.vectorize(lambda g: lab_outcome.as_read(g + base, minimum))(gap)
+    settled = np.where(outcome.cracked, outcome.settled_at, np.iinfo(np.int64).max)
+    rows, columns = np.indices(gap.shape)
+    if metric != "final_loss" and outcome.cracked.any():
+        order = np.lexsort((columns.ravel(), read.ravel(), settled.ravel()))
+        pool = outcome.cracked
+    else:
+        order = np.lexsort((columns.ravel(), settled.ravel(), read.ravel()))
+        pool = stable
+    on_map = pool & (outcome.left_map_at < 0)
+    for allowed in (on_map, pool):
+        cells = [tuple(int(v) for v in np.unravel_index(k, gap.shape)) for k in order if allowed.ravel()[k]]
+        if cells:
+            chosen = _without_leaps(grid, cells[:4 * CANDIDATE_BATCH])
+            return chosen if chosen is not None else cells[0]
+    return None
 
 
 # --- basins ---------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ path = viz.path_view(trajectory, label=spec.title)
 
 widgets.scene_caption(current)
 widgets.outcome_metrics(trajectory, path)
-widgets.summary(viz.path_summary(path), spun_off=path.diverged_at is not None)
+widgets.summary(viz.path_summary(path, current.surface), spun_off=path.diverged_at is not None)
 
 st.plotly_chart(figures.crack(current, presenter), width="stretch", key="map",
                 on_select=widgets.start_from_click, selection_mode="points", config={"displaylogo": False})

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import viz
+from lab.numbers import format_point
 from lab.race import leaderboard
 from ui import page, race, widgets
 
@@ -23,10 +24,9 @@ if len(current.racers) < race.MIN_RACERS:
 scenes = current.scenes()
 paths = race.paths(scenes)
 start = current.start
-widgets.vault_caption(current.surface, f"{len(paths)} hands · {current.steps} steps from "
-                                       f"({start[0]:.3g}, {start[1]:.3g})")
+widgets.vault_caption(current.surface, f"{len(paths)} hands · {current.steps} steps from {format_point(start)}")
 spun = any(p.diverged_at is not None for p in paths)
-widgets.summary(viz.race_summary(paths), spun_off=spun)
+widgets.summary(viz.race_summary(paths, current.surface), spun_off=spun)
 
 together, side_by_side = st.tabs(list(race.VIEWS), key="view", on_change="rerun")
 if together.open is not False:
@@ -42,25 +42,30 @@ if side_by_side.open:
         st.caption("One map per hand, same vault and same axes: compare the shapes of the paths.")
 
 st.subheader("Leaderboard")
-table = leaderboard(paths, [h.hyperparameters["lr"] for h in current.hands], [h.tuned for h in current.hands])
+table = leaderboard(paths, [h.hyperparameters["lr"] for h in current.hands], [h.tuned for h in current.hands],
+                    current.surface)
 st.dataframe(table, hide_index=True, width="stretch", column_config={
     "place": st.column_config.TextColumn("place", width="small"),
     "lr": st.column_config.NumberColumn("lr", format="%.4g", help="The learning rate this hand raced with."),
     "lr from": st.column_config.TextColumn(help="Tuned: the best rung of the ladder for this race. Yours: set by "
                                                 "hand in the sidebar."),
-    "steps to crack": st.column_config.TextColumn(help="The first step within reach of the combination."),
-    "final loss": st.column_config.NumberColumn(format="%.3e", help="Loss at the last step (for a hand that spun "
-                                                                    "off: its last loss on the map)."),
+    "cracked at": st.column_config.TextColumn(help="The step from which the hand stays within reach of the "
+                                                   "combination to the end: the number the ranking uses. A hand "
+                                                   "that got there and swung away has not cracked it."),
+    "final loss": st.column_config.TextColumn(help="Loss at the last step (for a hand that spun off: its last "
+                                                   "loss on the map); ≈ means within 1e-12 of that value."),
     "spun off at": st.column_config.TextColumn(help="The step the hand left the map."),
 })
-st.caption("Ranked: cracked (soonest first), then still turning (lowest loss first), then spun off (longest "
-           "survivor first). A tuned lr is the rung of the ladder (1, 2, 3, 5, 7 per decade) that reaches the "
-           "combination soonest and stays there, tried in one batch under this race's conditions.")
+st.caption("Ranked: cracked (from the step a hand stays at the combination, soonest first), then not cracked "
+           "(lowest final loss first; hands whose losses read the same share a place), then spun off (longest "
+           "survivor first). Medals only for hands that cracked the safe. A tuned lr is the rung of the ladder "
+           "(1, 2, 3, 5, 7 per decade) that cracks the safe soonest without leaving the map or jumping a hump in "
+           "one step, tried in one batch under this race's conditions; open a hand in the sidebar for its reason.")
 
 st.subheader("Loss, step by step")
 words, curves = st.columns([1, 2], gap="large")
 with words:
-    widgets.summary(race.loss_summary(paths), spun_off=spun)
+    widgets.summary(race.loss_summary(paths, current.surface), spun_off=spun)
     st.caption("The gap to the lowest loss on a log scale: a straight line down means steady progress, a "
                "flat stretch a hand that has stalled, a jagged one a hand overshooting back and forth. ○ marks "
                "the crack, ✕ a spin-off.")

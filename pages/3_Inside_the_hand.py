@@ -20,7 +20,7 @@ if current is None:
 trajectory = runs.trajectory(current)
 path = viz.path_view(trajectory, label=current.spec.title)
 widgets.scene_caption(current)
-widgets.summary(viz.path_summary(path), spun_off=path.diverged_at is not None)
+widgets.summary(viz.path_summary(path, current.surface), spun_off=path.diverged_at is not None)
 
 inside.step_view(current, presenter)
 

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import viz
+from lab.numbers import format_loss, format_number, same_loss
 from lab.scene import Scene
 from optim.explain import Line, digits_for, explain, last_step, render, step_summary
 from ui import runs, url_state, widgets
@@ -143,10 +144,14 @@ def step_view(scene: Scene, presenter: bool) -> None:
                     "you can see their direction; the legend gives each scale.")
         row = frame.iloc[step - 1]
         metrics = st.columns(2)
-        metrics[0].metric("Loss before the turn", f"{row['loss']:.4g}")
+        minimum = scene.surface.min_value
+        metrics[0].metric("Loss before the turn", format_loss(row["loss"], minimum))
         after = frame.iloc[step]["loss"]
-        metrics[1].metric("Loss after", "spun off" if spun_off else f"{after:.4g}",
-                          None if spun_off else f"{after - row['loss']:+.3g}", delta_color="inverse")
+        # No change shown where the two losses read the same (both ≈ 0, say): the difference is rounding dust.
+        change = None if spun_off or same_loss(after, row["loss"], minimum) else after - row["loss"]
+        metrics[1].metric("Loss after", "spun off" if spun_off else format_loss(after, minimum),
+                          None if change is None else ("+" if change > 0 else "") + format_number(change, 3),
+                          delta_color="inverse")
     st.subheader(f"Step {step}, number by number")
     st.caption("Results are rounded to four digits for reading. Worked out by hand, the numbers on each line "
                "give its result to the last digit shown; where a result is much smaller than the numbers it "

@@ -10,7 +10,7 @@ import streamlit as st
 
 import optim
 import viz
-from lab.lessons import LESSONS, Lesson, facts, landmarks
+from lab.lessons import LESSONS, Lesson, facts, landmarks, zoom
 from ui import runs
 from viz.style import INK
 
@@ -30,7 +30,11 @@ def paths(lesson: Lesson, trajectories_: list[optim.Trajectory]) -> list[viz.Pat
 @st.cache_resource(max_entries=32, show_spinner=False)
 def figure(slug: str, presenter: bool = False):
     lesson = LESSONS[slug]
-    fig = viz.crack_figure(lesson.surface, paths(lesson, trajectories(lesson)), presenter=presenter)
+    runs_ = trajectories(lesson)
+    fig = viz.crack_figure(lesson.surface, paths(lesson, runs_), presenter=presenter)
+    frame = zoom(lesson, runs_)
+    if frame is not None:  # where the lesson's point is: the first map's axes
+        fig.update_layout(xaxis_range=list(frame[0]), yaxis_range=list(frame[1]))
     for label, point in landmarks(lesson):
         # A static trace after the animated ones: the frames address traces by index, so they are unaffected.
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name=label,
@@ -45,4 +49,5 @@ def summary(slug: str) -> tuple[str, str, bool]:
     lesson = LESSONS[slug]
     runs_ = trajectories(lesson)
     views = paths(lesson, runs_)
-    return viz.race_summary(views), facts(lesson, runs_), any(view.diverged_at is not None for view in views)
+    spun = any(view.diverged_at is not None for view in views)
+    return viz.race_summary(views, lesson.surface), facts(lesson, runs_), spun

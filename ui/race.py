@@ -12,12 +12,13 @@ import streamlit as st
 
 import optim
 import viz
+from lab import race as race_lab
+from lab.numbers import format_lr
 from lab.race import tune
 from lab.scene import Scene, surface_or_refusal
 from optim.tuning import Tuning
 from ui import figures, runs, scene, url_state
 from ui.url_state import Setting
-from viz.scales import format_loss
 
 PAGE = "race"
 DEFAULT_RACERS = ("sgd", "momentum", "adam")
@@ -105,10 +106,10 @@ def racer_controls(optimizer: str, container, course: Scene) -> tuple[dict, Tuni
     else:
         st.session_state.setdefault(_TUNED, {})[optimizer] = None
     lr = float(st.session_state[prefix + "lr"])
-    label = f"{spec.title} · lr {scene.format_number(lr)}" + (" (tuned)" if following else " (yours)")
+    label = f"{spec.title} · lr {format_lr(lr)}" + (" (tuned)" if following else " (yours)")
     # A key keeps the expander open while its label follows the lr the learner is sliding.
     box = container.expander(label, key=f"hand_{optimizer}")
-    box.markdown(f"Tuned lr **{scene.format_number(tuning.lr)}**: {tuning.reason}.")
+    box.markdown(f"Tuned lr **{format_lr(tuning.lr)}**: {tuning.reason}.")
     box.button("↺ Use the tuned lr", key=f"{optimizer}.retune", on_click=_use_tuned, args=(optimizer,),
                disabled=following, width="stretch",
                help="Put the learning rate back to the tuned one; it then follows the vault, the start and the "
@@ -211,21 +212,6 @@ def loss_chart(scenes: tuple, presenter: bool):
     return figures.frozen(viz.loss_figure(paths(scenes), min_value=scenes[0].surface.min_value, presenter=presenter))
 
 
-def loss_summary(race: list[viz.PathView]) -> str:
-    """The loss chart in a sentence: who ends lowest, who highest, and whose curve stops early."""
-    calm = [p for p in race if p.diverged_at is None and np.isfinite(p.final_loss)]
-    lost = [p for p in race if p.diverged_at is not None]
-    parts = []
-    if calm:
-        ordered = sorted(calm, key=lambda p: p.final_loss)
-        parts.append(f"{ordered[0].label} ends lowest (loss {format_loss(ordered[0].final_loss)})")
-        if len(ordered) > 1:
-            parts.append(f"{ordered[-1].label} highest ({format_loss(ordered[-1].final_loss)})")
-    if lost:
-        names = ", ".join(f"{p.label}'s at step {p.diverged_at}" for p in lost)
-        parts.append(f"{'the curve stops where it' if len(lost) == 1 else 'curves stop where they'} spun off: "
-                     f"{names}")
-    if not parts:
-        return "No curve to compare."
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
+def loss_summary(race: list[viz.PathView], landscape=None) -> str:
+    """The loss chart in a sentence (`lab.race.loss_summary`)."""
+    return race_lab.loss_summary(race, landscape)

@@ -16,6 +16,7 @@ import landscapes
 import optim
 import viz
 from lab import stability, sweeps
+from lab.numbers import LOSS_FLOOR, format_loss, format_lr, format_number, format_point
 from lab.sweeps import (
     METRICS,
     BasinGrid,
@@ -30,7 +31,6 @@ from lab.sweeps import (
     theory_agreement,
 )
 from ui import scene, url_state, widgets
-from viz.scales import LOSS_FLOOR, format_loss
 from viz.style import INK, SPUN_OFF, sizes
 
 CRACK_PAGE = "pages/1_Crack_the_safe.py"
@@ -63,7 +63,7 @@ def open_in_crack(query: dict[str, str]) -> None:
 def metric_values(grid: Grid, outcome: GridOutcome, metric: str) -> np.ndarray:
     """The number each cell shows for `metric`; NaN where the run spun off."""
     if metric == "steps_to_crack":
-        values = outcome.cracked_at.astype(np.float64)
+        values = outcome.settled_at.astype(np.float64)
         values[outcome.not_cracked] = grid.steps  # drawn pale on top; the value only keeps the colour range
     elif metric == "final_loss":
         values = outcome.final_gap.copy()
@@ -76,16 +76,25 @@ def metric_values(grid: Grid, outcome: GridOutcome, metric: str) -> np.ndarray:
 
 
 def _cell_texts(grid: Grid, outcome: GridOutcome) -> np.ndarray:
-    """What happened in each cell, in words, for the hover label."""
+    """What happened in each cell, in words (`lab.numbers` for every number), for the hover label."""
     texts = np.empty(outcome.spun_off.shape, dtype=object)
+    symbol = grid.axis.symbol
+    above = "above the minimum " if grid.surface.min_value is not None else ""
     for (i, j), diverged in np.ndenumerate(outcome.diverged_at):
+        head = f"lr {format_lr(grid.lrs[j])} · {symbol} {format_number(grid.betas[i], 3)}<br>"
         if diverged >= 0:
-            texts[i, j] = f"spun off at step {diverged}"
+            texts[i, j] = head + f"spun off at step {diverged}"
             continue
         gap = format_loss(float(outcome.final_gap[i, j]))
-        cracked = outcome.cracked_at[i, j]
-        texts[i, j] = (f"cracked at step {cracked}" if cracked >= 0 else f"not cracked in {grid.steps} steps") + \
-            f"<br>final loss {'above the minimum ' if grid.surface.min_value is not None else ''}{gap}"
+        if outcome.settled_at[i, j] >= 0:
+            what = f"cracked at step {outcome.settled_at[i, j]}"
+        elif outcome.cracked_at[i, j] >= 0:
+            what = f"reached at step {outcome.cracked_at[i, j]}, swung away: not cracked"
+        else:
+            what = f"not cracked in {grid.steps} steps"
+        if outcome.left_map_at[i, j] >= 0:
+            what += f"<br>left the map at step {outcome.left_map_at[i, j]} and came back"
+        texts[i, j] = head + what + f"<br>final loss {above}{gap}"
     return texts
 
 
@@ -128,8 +137,7 @@ def heatmap_figure(grid: Grid, outcome: GridOutcome, metric: str, presenter: boo
         x=X.ravel().astype(np.float32), y=Y.ravel().astype(np.float32), mode="markers", name="cells",
         showlegend=False, text=_cell_texts(grid, outcome).ravel(),
         customdata=np.stack([LR.ravel(), B.ravel()], axis=1).astype(np.float32),
-        hovertemplate=(f"lr %{{customdata[0]:.3g}} · {axis.symbol} %{{customdata[1]:.3g}}<br>%{{text}}"
-                       "<br><i>click to open it in Crack the safe</i><extra></extra>"),
+        hovertemplate="%{text}<br><i>click to open it in Crack the safe</i><extra></extra>",
         marker={"symbol": "square-open", "size": max(6, 520 // grid.resolution), "opacity": 0,
                 "color": INK, "line": {"width": 2}},
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 0}},
@@ -154,36 +162,46 @@ def _cividis_low() -> str:
     return plotly.colors.get_colorscale("Cividis")[0][1]
 
 
-def heatmap_sentence(grid: Grid, outcome: GridOutcome, metric: str) -> str:
-    """The one-sentence reading beside the heatmap."""
-    axis = grid.axis
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_best_cell(grid: Grid, metric: str) -> tuple[int, int] | None:
+    """`lab.sweeps.best_cell` once per grid and colouring: the sentence and the replay button share it."""
+    return best_cell(grid, grid_outcome(grid, rows=cached_rows), metric)
+
+
+def best_run_sentence(grid: Grid, outcome: GridOutcome, metric: str, best=False) -> str:
+    """The run "Replay the best run" opens (`lab.sweeps.best_cell`, or `best` when given), named in words."""
+    best = best_cell(grid, outcome, metric) if best is False else best
+    if best is None:
+        return "Every setting spun off: there is no run to replay."
+    i, j = best
+    where = f"at learning rate {format_lr(grid.lrs[j])} and {grid.axis.symbol} {format_number(grid.betas[i], 3)}"
+    minimum = grid.surface.min_value
+    loss = format_loss(float(outcome.final_gap[i, j]) + (minimum or 0.0), minimum)
+    left = outcome.left_map_at[i, j]
+    leaves = f" (it leaves the map at step {left} on the way: every run that cracks it does)" if left >= 0 else ""
+    if outcome.cracked[best]:
+        text = f"Fastest crack: step {outcome.settled_at[best]}, {where}{leaves}."
+        if metric == "final_loss":
+            text = f"Lowest final loss: {loss}, {where}; it cracks the safe at step {outcome.settled_at[best]}{leaves}."
+        return text
+    prefix = f"No setting cracked the safe within {grid.steps} steps. " if metric != "final_loss" else ""
+    swung = " (it reached the combination and swung away)" if outcome.swung_away[best] else ""
+    return f"{prefix}Lowest final loss: {loss}, {where}{swung}{leaves}."
+
+
+def heatmap_sentence(grid: Grid, outcome: GridOutcome, metric: str, best=False) -> str:
+    """The reading beside the heatmap: the best run (the one the replay button opens), then the counts."""
     total = outcome.spun_off.size
     spun = int(outcome.spun_off.sum())
-    parts = []
+    parts = [best_run_sentence(grid, outcome, metric, best)]
     if metric == "steps_to_crack":
-        best = best_cell(grid, outcome)
-        if best is not None and outcome.cracked_at[best] >= 0:
-            i, j = best
-            parts.append(f"Fastest crack: step {outcome.cracked_at[i, j]}, at learning rate {grid.lrs[j]:.3g} and "
-                         f"{axis.symbol} {grid.betas[i]:.3g}.")
-        else:
-            parts.append(f"No setting cracked the safe within {grid.steps} steps.")
         lagging = int(outcome.not_cracked.sum())
+        swung = int(outcome.swung_away.sum())
         if lagging:
-            parts.append(f"{lagging:,} of {total:,} settings did not crack it in time (pale).")
+            parts.append(f"{lagging:,} of {total:,} settings did not crack it in time (grey)"
+                         + (f", {swung:,} of them after reaching it and swinging away." if swung else "."))
         if lagging > 0.8 * total:
             parts.append("Give the hands more steps, or colour the map by final loss to see which came close.")
-    elif metric == "final_loss" and not np.isnan(outcome.final_gap).all():
-        i, j = np.unravel_index(np.nanargmin(outcome.final_gap), outcome.final_gap.shape)
-        lowest = float(outcome.final_gap[i, j])
-        if grid.surface.min_value is None:
-            reading = f"Lowest final loss: {format_loss(lowest)}"
-        elif lowest <= LOSS_FLOOR:
-            reading = f"Lowest final loss: at the minimum (within {LOSS_FLOOR:g})"
-        else:
-            reading = f"Lowest final loss above the minimum: {format_loss(lowest)}"
-        parts.append(f"{reading}, at learning rate "
-                     f"{grid.lrs[j]:.3g} and {axis.symbol} {grid.betas[i]:.3g}.")
     if spun:
         parts.append(f"{spun:,} of {total:,} settings spun off (pale red).")
     else:
@@ -192,8 +210,8 @@ def heatmap_sentence(grid: Grid, outcome: GridOutcome, metric: str) -> str:
     if agreement is not None:
         agree, cells = agreement
         parts.append(f"Theory says {stability.theory(grid.optimizer)} (dashed line, "
-                     f"L = {stability.largest_curvature(grid.landscape):g}); the runs agree on {agree:,} of "
-                     f"{cells:,} cells.")
+                     f"L = {format_number(stability.largest_curvature(grid.landscape))}); the runs agree on "
+                     f"{agree:,} of {cells:,} cells.")
     return " ".join(parts)
 
 
@@ -310,8 +328,9 @@ def grid_controls() -> Grid:
     sidebar.header("The vault and the hand")
     landscape = sidebar.selectbox("Vault (loss landscape)", list(landscapes.LANDSCAPES), key="landscape",
                                   format_func=lambda k: landscapes.LANDSCAPES[k].title, on_change=reset_start,
-                                  help="The surface every run on the map explores. The bowl and the ravine come "
-                                       "with theory's stability line.")
+                                  help="The surface every run on the map explores. The quadratic vaults (bowl, "
+                                       "ravine, Booth, Matyas, linear regression) come with theory's stability "
+                                       "line.")
     optimizer = sidebar.selectbox("Optimizer", mapped_optimizers(), key="optimizer",
                                   format_func=lambda k: optim.get(k).title, on_change=reset_ranges,
                                   help="The hand whose settings the map explores.")
@@ -353,13 +372,12 @@ def heatmap_tab(grid: Grid, presenter: bool) -> None:
     bar.empty()
     chart, notes = st.columns([3, 1], gap="medium")
     with notes:
-        widgets.summary(heatmap_sentence(grid, outcome, metric), spun_off=bool(outcome.spun_off.all()))
+        best = cached_best_cell(grid, metric)
+        widgets.summary(heatmap_sentence(grid, outcome, metric, best), spun_off=bool(outcome.spun_off.all()))
         st.caption(f"**{grid.surface.title}** · {optim.get(grid.optimizer).title} · {grid.steps} steps from "
-                   f"({grid.start[0]:.3g}, {grid.start[1]:.3g}). {grid.axis.note}")
-        best = best_cell(grid, outcome)
+                   f"{format_point(grid.start)}. {grid.axis.note}")
         if best is not None and st.button("▶ Replay the best run", key="open_best", width="stretch",
-                                          help="Replay the fastest (or lowest-loss) run of the map, step by step, "
-                                               "on Crack the safe."):
+                                          help="Replay the run named above, step by step, on Crack the safe."):
             open_in_crack(sweeps.cell_query(grid, *best))
     with chart:
         event = st.plotly_chart(cached_heatmap_figure(grid, metric, presenter), width="stretch",
@@ -399,9 +417,10 @@ def basin_tab(steps: int, presenter: bool) -> None:
     widgets.summary(viz.basin_summary(index, basins.surface.minima), spun_off=bool((index < 0).all()))
     event = st.plotly_chart(cached_basin_figure(basins, presenter), width="stretch", key="basin_cells",
                             on_select="rerun", selection_mode="points", config={"displaylogo": False})
-    st.caption(f"{spec.title} with learning rate {lr:g} and its other settings at their defaults, "
+    st.caption(f"{spec.title} with learning rate {format_lr(lr)} and its other settings at their defaults, "
                f"{steps} steps from each of {basins.resolution}×{basins.resolution} starts. A start counts for a "
-               "combination when its run ends within 1% of the map's width of it. Click a start to watch its run.")
+               "combination when its run ends within 1 % of the map's longer side of it. Click a start to watch its "
+               "run.")
     clicked = widgets.clicked_point(event)
     if clicked is not None:
         row, column = sweeps.nearest_index(basins.ys, clicked[1]), sweeps.nearest_index(basins.xs, clicked[0])
@@ -409,19 +428,26 @@ def basin_tab(steps: int, presenter: bool) -> None:
 
 
 READING_NOTES = """
-**Colours.** With *steps to crack*, dark squares open the safe quickly and yellow ones slowly; pale squares
-never got within 1% of the map's width of the combination in the steps allowed. Grey squares **spun off**:
+**Colours.** With *steps to crack*, dark squares open the safe quickly and yellow ones slowly; grey squares
+did not crack it: they never came within 1 % of the map's longer side of the combination and stayed there
+(a run that got there and swung away has not cracked it; hover to see which). Pale red squares **spun off**:
 the dials left the map (by fifty map-widths) or the loss stopped being a number. With *final loss*, dark is
 low, on a log scale. *Spun off?* keeps only the yes-or-no.
 
-**The dashed line** is theory's stability limit, drawn on the two quadratic vaults. There the loss is
-f = ½(a·x² + b·y²), and one step of plain descent multiplies a dial's distance from the combination by
-(1 − lr·a) or (1 − lr·b). Once the learning rate passes 2/L, with L the larger curvature (2 on the bowl,
-20 on the ravine), that factor is beyond −1: every turn overshoots by more than the last, and the dials spin
-off. A kept swing changes the count: heavy-ball momentum stays stable up to lr = 2(1 + μ)/L, almost twice as
-far at μ = 0.9; Nesterov looks ahead and brakes, 2(1 + μ)/((1 + 2μ)L); weight decay λ adds to every
-curvature, 2/(L + λ). The runs on the map are computed, not drawn from the formula: where the squares turn
-pale red right at the line, the theory is confirmed.
+**The best run** named beside the map, and replayed by its button, is chosen as the race chooses a learning
+rate: among the runs that never spin off, never leave the map and never jump a hump in one step, the one
+that cracks the safe soonest (colouring by final loss: the lowest final loss).
+
+**The dashed line** is theory's stability limit, drawn on every quadratic vault with a bottom: the bowl,
+the ravine, Booth, Matyas and the linear regression. There the loss is a bowl f = ½ θᵀHθ (shifted), and one
+step of plain descent multiplies the distance from the combination along each of H's axes by (1 − lr·h),
+with h that axis's curvature. Once the learning rate passes 2/L, with L the largest curvature (2 on the
+bowl, 20 on the ravine, 18 on Booth, 1 on Matyas, 11.4 on the regression), that factor is beyond −1: every
+turn overshoots by more than the last, and the dials spin off. A kept swing changes the count: heavy-ball
+momentum stays stable up to lr = 2(1 + μ)/L, almost twice as far at μ = 0.9; Nesterov looks ahead and
+brakes, 2(1 + μ)/((1 + 2μ)L); weight decay λ adds to every curvature, 2/(L + λ). The runs on the map are
+computed, not drawn from the formula: where the squares turn pale red right at the line, the theory is
+confirmed.
 
 **No line for the adaptive hands.** AdaGrad, RMSprop, Adam and AdamW divide each click by how loud the
 clicks have been, so their step stops growing with the slope and no single curvature sets a limit.

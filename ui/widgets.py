@@ -8,6 +8,8 @@ import math
 import numpy as np
 import streamlit as st
 
+from lab import outcome
+from lab.numbers import format_number, format_point
 from ui import figures, runs
 from viz.scales import format_loss
 
@@ -34,26 +36,33 @@ def vault_caption(surface, details: str) -> None:
 
 
 def scene_caption(scene) -> None:
-    vault_caption(scene.surface, f"{scene.spec.title} · {scene.steps} steps from "
-                                 f"({scene.start[0]:.3g}, {scene.start[1]:.3g})")
+    vault_caption(scene.surface, f"{scene.spec.title} · {scene.steps} steps from {format_point(scene.start)}")
 
 
 def outcome_metrics(trajectory, path) -> None:
-    """Final loss, the step the safe cracked at, or the step it spun off at."""
+    """Final loss, the step the safe cracked at (the step from which it stays there, as every page counts
+    it: `lab.outcome`), or what happened instead, and the distance left or the step it spun off at."""
     columns = st.columns(3)
     final = trajectory.loss[~np.isnan(trajectory.loss)][-1] if np.isfinite(trajectory.loss).any() else np.nan
-    columns[0].metric("Final loss" if path.diverged_at is None else "Last finite loss", format_loss(final))
-    if path.cracked_at is not None and (path.settled_at is not None or path.diverged_at is not None):
-        columns[1].metric("Safe cracked", f"step {path.cracked_at}")
-    elif path.cracked_at is not None:
-        columns[1].metric("Safe cracked", f"step {path.cracked_at}", "then swung away", delta_color="inverse")
+    result = outcome.outcome(path, trajectory.landscape)
+    columns[0].metric("Final loss" if path.diverged_at is None else "Last finite loss",
+                      format_loss(final, trajectory.landscape.min_value))
+    if result.cracked:
+        columns[1].metric("Safe cracked", f"step {result.cracked_at}")
+    elif result.reached_at is not None:
+        then = "then spun off" if result.kind == outcome.SPUN_OFF else "then swung away"
+        columns[1].metric("Safe cracked", "no", f"reached at step {result.reached_at}, {then}",
+                          delta_color="inverse")
+    elif not trajectory.landscape.minima:
+        columns[1].metric("Safe cracked", "nothing to crack")
     else:
         columns[1].metric("Safe cracked", "not yet")
     if path.diverged_at is not None:
         columns[2].metric("Outcome", f"spun off at step {path.diverged_at}")
     else:
         distance = float(trajectory.distance_to_minimum()[-1])
-        columns[2].metric("Distance to the combination", "unknown" if not np.isfinite(distance) else f"{distance:.3g}")
+        columns[2].metric("Distance to the combination",
+                          "unknown" if not np.isfinite(distance) else format_number(distance, 3))
 
 
 def summary(text: str, *, spun_off: bool = False) -> None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
+from viz.charts import crack_mark
 from viz.encode import decimals_for, f32, num, sig
 from viz.paths import PathView
 from viz.scales import LossAxis, log_ticks, loss_axis
@@ -213,9 +214,10 @@ def _events(track: _Track, bounds, race: bool) -> list[_Event]:
         return f"{'bottom' if y > (y0 + y1) / 2 else 'top'} {'left' if x > (x0 + x1) / 2 else 'right'}"
 
     out = []
-    if p.cracked_at is not None and 0 <= p.cracked_at <= p.steps and np.isfinite(p.points[p.cracked_at]).all():
-        x, y = (float(v) for v in p.points[p.cracked_at])
-        out.append(_Event(p.cracked_at, x, y, f"{who}cracked at step {p.cracked_at}", "circle-open", inward(x, y)))
+    ring = crack_mark(p)
+    if ring is not None and 0 <= ring[0] <= p.steps and np.isfinite(p.points[ring[0]]).all():
+        x, y = (float(v) for v in p.points[ring[0]])
+        out.append(_Event(ring[0], x, y, f"{who}{ring[1]}", "circle-open", inward(x, y)))
     seen = p.last_seen(bounds) if p.diverged_at is not None else None
     if seen is not None:
         out.append(_Event(p.diverged_at, *seen, f"✕ {who}spun off at step {p.diverged_at}", "x", inward(*seen)))

@@ -32,12 +32,25 @@ _POINT_HOVER = "x %{x:.4g}<br>y %{y:.4g}<extra></extra>"
 
 
 def outcome(path: PathView) -> str:
-    """Short outcome of a run, for panel titles and markers: 'cracked at step 143', 'spun off at step 12'."""
-    if path.cracked_at is not None:
-        return f"cracked at step {path.cracked_at}"
+    """Short outcome of a run, for panel titles and markers: 'cracked at step 143' (the step from which it
+    stays at the combination, as every page counts it), 'reached at step 9, swung away', 'spun off at step 12'."""
     if path.diverged_at is not None:
         return f"spun off at step {path.diverged_at}"
+    if path.settled_at is not None:
+        return f"cracked at step {path.settled_at}"
+    if path.cracked_at is not None:
+        return f"reached at step {path.cracked_at}, swung away"
     return f"loss {format_loss(path.final_loss)} after {path.steps} steps"
+
+
+def crack_mark(path: PathView) -> tuple[int, str] | None:
+    """Where the ○ goes and what it says: the step the run cracks the safe for good, or the step it reached
+    the combination before swinging away; None for neither."""
+    if path.settled_at is not None and path.diverged_at is None:
+        return path.settled_at, f"cracked at step {path.settled_at}"
+    if path.cracked_at is not None:
+        return path.cracked_at, f"reached at step {path.cracked_at}, swung away"
+    return None
 
 
 def loss_figure(paths: list[PathView], *, min_value: float | None = None, presenter: bool = False,
@@ -58,8 +71,9 @@ def loss_figure(paths: list[PathView], *, min_value: float | None = None, presen
             hovertemplate=f"step %{{x}}<br>loss %{{customdata:.4g}}<extra>{path.label}</extra>",
         ))
         marks = []
-        if path.cracked_at is not None and np.isfinite(y[path.cracked_at]):
-            marks.append((path.cracked_at, y[path.cracked_at], "circle-open", f"cracked at step {path.cracked_at}"))
+        ring = crack_mark(path)
+        if ring is not None and np.isfinite(y[ring[0]]):
+            marks.append((ring[0], y[ring[0]], "circle-open", ring[1]))
         if path.diverged_at is not None and path.last_finite >= 0:
             marks.append((path.last_finite, y[path.last_finite], "x", f"✕ spun off at step {path.diverged_at}"))
         if marks:

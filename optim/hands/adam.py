@@ -150,7 +150,8 @@ AMSGRAD = Hyperparameter(
     False,
     SWITCH,
     torch_default=False,
-    help="Divide by the loudest click remembered so far, so the step never grows back.",
+    help="Divide by the loudest click remembered so far, so a loud click keeps the step short for good; "
+    "because PyTorch still un-biases that maximum by (1 − β₂ᵗ), the step can grow back a little as t grows.",
 )
 
 ADAM_LATEX = (

@@ -89,7 +89,7 @@ def momentum_hyperparameter(default: float) -> Hyperparameter:
         high=0.99,
         torch_default=0.0,
         plain="μ",
-        help="How much of the last swing the hand keeps. High momentum glides through "
+        help="How much of the last swing the hand keeps. High momentum speeds along "
         "ravines but can overshoot and circle the combination.",
     )
 
@@ -113,8 +113,8 @@ SGD = OptimizerSpec(
     "sgd",
     "SGD",
     "The careful beginner: it turns each dial in proportion to the click it just heard, and remembers "
-    "nothing. Steady on a round bowl, a zig-zag in a narrow ravine, and it stalls where the clicks go "
-    "quiet. Teaching default lr 0.01 (PyTorch: 0.001).",
+    "nothing. Steady on a round bowl; in a narrow ravine a zig-zag that dies down into a crawl along "
+    "the floor; and it stalls where the clicks go quiet. Teaching default lr 0.01 (PyTorch: 0.001).",
     r"\begin{aligned} g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\ "
     r"\theta_t &= \theta_{t-1} - \eta\, g_t \end{aligned}",
     (lr(0.01, torch_default=1e-3), weight_decay()),
@@ -136,8 +136,9 @@ SGD = OptimizerSpec(
 MOMENTUM = OptimizerSpec(
     "momentum",
     "Momentum",
-    "The heavy hand: it keeps a share μ of its last swing, so steady clicks build up speed and "
-    "zig-zags cancel out. Glides down ravines; with too much swing it circles the combination. "
+    "The heavy hand: it keeps a share μ of its last swing, so steady clicks build up speed: along a "
+    "ravine's floor it travels many times faster than plain descent, though it weaves across the valley "
+    "for longer; with too much swing it circles the combination. "
     "Teaching defaults lr 0.01, μ 0.9 (PyTorch's SGD: momentum 0).",
     r"\begin{aligned} b_t &= \mu\, b_{t-1} + (1-\tau)\, g_t \quad (b_1 = g_1) \\ "
     r"\theta_t &= \theta_{t-1} - \eta\, b_t \end{aligned}",

@@ -4,7 +4,6 @@ leaderboard and sentences as plain functions."""
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pytest
@@ -47,7 +46,7 @@ def test_defaults_race_three_tuned_hands_on_one_timeline():
     assert list(board["optimizer"]) == ["Momentum", "Adam", "SGD"], "cracked soonest first, the crawler last"
     assert list(board["lr from"]) == ["tuned"] * 3
     assert all("(tuned)" in label for label in _expander_labels(at)[:3])
-    assert "cracked it at step" in texts(at) and "ends lowest" in texts(at)
+    assert "Momentum cracked it at step 59; Adam cracked it at step 66" in texts(at) and "ends lowest" in texts(at)
     # Tuned lrs stay out of the address bar: the link re-tunes to the same values.
     assert not any(key.endswith(".lr") for key in at.query_params)
     assert not at.warning
@@ -228,13 +227,14 @@ def test_tuning_uses_the_hands_other_settings():
     assert heavy.lr != light.lr
 
 
-def _path(label, cracked=None, diverged=None, final=1.0, steps=10):
+def _path(label, cracked=None, diverged=None, final=1.0, steps=10, settled="same"):
     loss = np.full(steps + 1, final)
     points = np.zeros((steps + 1, 2))
     if diverged is not None:
         loss[diverged:] = np.nan
         points[diverged:] = np.nan
-    settled = cracked if diverged is None else None  # these synthetic runs stay where they crack
+    if settled == "same":  # these synthetic runs stay where they crack unless told otherwise
+        settled = cracked if diverged is None else None
     return viz.PathView(label, label.lower(), points, loss, diverged, cracked, settled)
 
 
@@ -249,11 +249,39 @@ def test_leaderboard_order_and_words():
     ]
     board = leaderboard(race_paths, [0.1, 0.02, 0.5, 0.2, 1.0, 0.3], [True, True, False, True, True, True])
     assert list(board["optimizer"]) == ["Adam", "Momentum", "AdaGrad", "SGD", "RMSprop", "Nesterov"]
-    assert list(board["steps to crack"]) == ["4", "8", "never", "never", "2", "never"]
+    assert list(board["cracked at"]) == ["step 4", "step 8", "never", "never", "no: spun off", "no: spun off"]
     assert list(board["spun off at"])[-2:] == ["step 6", "step 3"]
-    assert board["place"].iloc[0].endswith("1") and board["place"].iloc[-1] == "6"
+    assert list(board["place"]) == ["🥇 1", "🥈 2", "3", "4", "5", "6"], "medals only for hands that cracked it"
     assert board.set_index("optimizer").loc["Nesterov", "lr from"] == "yours"
-    assert math.isclose(board.set_index("optimizer").loc["Nesterov", "final loss"], 1.0)
+    assert board.set_index("optimizer").loc["Nesterov", "final loss"] == "1"
+
+
+def test_the_leaderboard_ranks_by_the_step_it_shows_and_a_swing_away_is_not_a_crack():
+    # Adam first gets there at step 3 but only stays from step 9; Momentum arrives at 6 and stays;
+    # SGD reaches it at step 2 and swings away.
+    race_paths = [_path("Adam", cracked=3, settled=9, final=0.0), _path("Momentum", cracked=6, final=0.0),
+                  _path("SGD", cracked=2, settled=None, final=0.3)]
+    board = leaderboard(race_paths, [0.1] * 3, [True] * 3)
+    assert list(board["optimizer"]) == ["Momentum", "Adam", "SGD"]
+    assert list(board["cracked at"]) == ["step 6", "step 9", "no: reached at step 2, swung away"]
+    assert list(board["place"]) == ["🥇 1", "🥈 2", "3"]
+    sentence = viz.race_summary(race_paths)
+    assert sentence.index("Momentum cracked it at step 6") < sentence.index("Adam cracked it at step 9")
+    assert "SGD reached the combination at step 2 but swung away" in sentence
+
+
+def test_no_medals_when_nobody_cracks_and_ties_share_a_place():
+    race_paths = [_path("SGD", final=31.8384958), _path("Momentum", final=22.0), _path("Adam", final=31.8387481)]
+    board = leaderboard(race_paths, [0.1] * 3, [True] * 3)
+    assert list(board["place"]) == ["1", "=2", "=2"]  # Rastrigin: SGD and Adam both read 31.84
+    assert not any(medal in place for place in board["place"] for medal in "🥇🥈🥉")
+    tied = [_path("SGD", final=7.89e-31), _path("Momentum", final=0.0), _path("Adam", final=3e-20),
+            _path("AdaGrad", final=0.5)]
+    board = leaderboard(tied, [0.1] * 4, [True] * 4)
+    assert list(board["place"]) == ["=1", "=1", "=1", "4"] and list(board["final loss"])[:3] == ["≈ 0"] * 3
+    sentence = viz.race_summary(tied)
+    assert "end level (loss ≈ 0)" in sentence and "ends lowest" not in race.loss_summary(tied)
+    assert race.loss_summary(tied).startswith("SGD, Momentum and Adam end level and lowest (loss ≈ 0)")
 
 
 def test_loss_summary_names_the_lowest_the_highest_and_the_spin_offs():

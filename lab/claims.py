@@ -1,0 +1,231 @@
+"""Teaching text as claims: every sentence that states what a run does, beside the scene that backs it.
+
+One table a reviewer can read from top to bottom: the page, the words as the page shows them, where those
+words live, the scene the page shows (in words) and a check that runs exactly that scene. The tests
+(tests/test_claims.py) assert that each quoted sentence is still on its page and that its check holds, so
+a change to a default, the tuner or a rule cannot make a page lie without a test failing.
+
+The vaults' own descriptions have their table beside the default scenes in tests/test_teaching_truth.py;
+each lesson also has its fuller check in tests/app/test_lessons.py. Pure: NumPy, optim, landscapes, lab.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+import landscapes
+import optim
+from lab import lessons, stability
+from lab.lessons import LESSONS
+
+
+@dataclass(frozen=True)
+class Claim:
+    page: str  # where a learner reads it
+    words: str  # quoted as the page shows them (whitespace aside)
+    text: Callable[[], str]  # the page's text the words must appear in
+    scene: str  # the scene the check runs, in words
+    check: Callable[[], bool]
+
+
+@cache
+def lesson_runs(slug: str) -> tuple[optim.Trajectory, ...]:
+    return tuple(lessons.simulate(LESSONS[slug]))
+
+
+def _lesson(slug: str) -> Callable[[], str]:
+    return lambda: LESSONS[slug].explanation
+
+
+def _description(key: str) -> Callable[[], str]:
+    return lambda: optim.OPTIMIZERS[key].description
+
+
+def _help(key: str, name: str) -> Callable[[], str]:
+    return lambda: optim.OPTIMIZERS[key].hyperparameter(name).help
+
+
+# --- the lessons ---------------------------------------------------------------------------------------
+
+def _ravine_swing_dies():
+    sgd, momentum = lesson_runs("ravine")
+    return lessons.last_swing(sgd) <= 17 and 60 <= lessons.last_swing(momentum) <= 70
+
+
+def _ravine_floor_speed():
+    sgd, momentum = lesson_runs("ravine")
+    k = lessons.RAVINE_CHECKPOINT
+    return (round(momentum.points[k, 0], 1) == -0.6 and round(sgd.points[k, 0], 1) == -3.6
+            and momentum.settled_at() == 59 and sgd.settled_at() is None)
+
+
+def _saddle_escapes():
+    sgd, adam = lesson_runs("saddle")
+    lesson = LESSONS["saddle"]
+    return lessons.left_map(adam, lesson.surface) == 37 and lessons.left_map(sgd, lesson.surface) is None
+
+
+def _too_hot_edge():
+    calm, hot = lesson_runs("too_hot")
+    surface = LESSONS["too_hot"].surface
+    return (lessons.left_map(hot, surface) == 3 and 25 <= hot.diverged_at <= 35
+            and lessons.left_map(calm, surface) is None)
+
+
+def _rmsprop_steps_large_then_fade():
+    adagrad, rmsprop = lesson_runs("adagrad_tires")
+    reach = np.abs(np.diff(rmsprop.points, axis=0))
+    lr = dict(LESSONS["adagrad_tires"].runs[1].hyperparameters)["lr"]
+    return (np.allclose(reach[0], 10 * lr, rtol=1e-6) and reach[-1].max() < 0.01 * lr
+            and rmsprop.settled_at() is not None)
+
+
+def _adamw_still_drifting():
+    adam, adamw = lesson_runs("adamw")
+    best = np.asarray(LESSONS["adamw"].surface.minima[0])
+    drift = np.linalg.norm(adamw.points[-1] - adamw.points[-101])
+    resting = np.linalg.norm(adam.points[-1] - adam.points[-101])
+    return (round(float(np.linalg.norm(adamw.points[-1] - best)), 2) == 0.17 and round(float(drift), 3) == 0.023
+            and round(float(np.linalg.norm(adam.points[-1] - best)), 2) == 0.32 and resting < 1e-4)
+
+
+def _adamw_paths_overlap_then_part():
+    adam, adamw = lesson_runs("adamw")
+    gap = np.linalg.norm(adam.points - adamw.points, axis=1)
+    frame = lessons.zoom(LESSONS["adamw"], list(lesson_runs("adamw")))
+    inside = all(lo <= p[k] <= hi for p in (adam.points[-1], adamw.points[-1]) for k, (lo, hi) in enumerate(frame))
+    return gap[-300:].max() < 0.02 * max(LESSONS["adamw"].surface.extent) and gap[-1] > 0.1 and inside
+
+
+# --- the home page -----------------------------------------------------------------------------------------
+
+HOME = "app.py"
+
+
+def _home_text() -> str:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent.joinpath(HOME).read_text(encoding="utf-8")
+
+
+def _bowl_demo(lr: float, steps: int = 40) -> optim.Trajectory:
+    return optim.simulate("sgd", "bowl", np.array([-3.5, 2.5]), steps, lr=lr)
+
+
+def _home_regimes():
+    creep = _bowl_demo(0.45).points[:, 0]
+    over = _bowl_demo(0.9).points[:, 0]
+    off = _bowl_demo(1.2)
+    one_turn = _bowl_demo(0.5).points[1]
+    return (np.all(creep[:10] < 0) and np.all(np.sign(over[1:6]) == -np.sign(over[:5]))
+            and (off.diverged_at is not None or np.linalg.norm(off.points[-1]) > 1e3) and np.allclose(one_turn, 0))
+
+
+def _beta2_is_adams():
+    names = {key: {h.name for h in spec.hyperparameters} for key, spec in optim.OPTIMIZERS.items()}
+    return "beta2" in names["adam"] and "beta2" not in names["rmsprop"] and "alpha" in names["rmsprop"]
+
+
+# --- the hands' own words ----------------------------------------------------------------------------------
+
+def _amsgrad_grows_back():
+    growths = []
+    for vault in ("bowl", "himmelblau", "booth"):
+        run = optim.simulate("adam", vault, steps=200, lr=0.05, amsgrad=True)
+        reach = run.state["effective_lr"][1:-1]
+        growths.append((reach / np.minimum.accumulate(reach, axis=0)).max())
+    return min(growths) > 1.5
+
+
+def _momentum_floor_speed():
+    return _ravine_floor_speed() and _ravine_swing_dies()
+
+
+def _adam_first_step_is_lr():
+    adam, _ = lesson_runs("first_step")
+    return np.allclose(lessons.first_turn(adam), 0.1, rtol=1e-6)
+
+
+def _adagrad_stops_short():
+    adagrad, _ = lesson_runs("adagrad_tires")
+    return adagrad.settled_at() is None and adagrad.distance_to_minimum()[-1] > 5
+
+
+def _sgd_ravine_zigzag_then_crawl():
+    sgd, _ = lesson_runs("ravine")
+    return lessons.overshoot_ratio(sgd) < 0 and lessons.last_swing(sgd) <= 17 and sgd.settled_at() is None
+
+
+# --- the map of settings -----------------------------------------------------------------------------------
+
+def _map_text() -> str:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent.joinpath("ui", "settings_map.py").read_text(encoding="utf-8")
+
+
+def _stability_on_every_quadratic():
+    drawn = {key for key in landscapes.LANDSCAPES if stability.largest_curvature(key) is not None}
+    return drawn == {"bowl", "ravine", "booth", "matyas", "linear_regression"}
+
+
+def _basins_shatter_with_momentum():
+    from lab import sweeps
+
+    def border(optimizer):
+        index = sweeps.basin_index(sweeps.BasinGrid("himmelblau", optimizer, 0.01, 200, 40))
+        return (np.diff(index, axis=0) != 0).mean() + (np.diff(index, axis=1) != 0).mean()
+
+    return border("momentum") > 5 * border("sgd")
+
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim("Lessons · The ravine", "SGD's bounce between the walls dies out within some fifteen steps",
+          _lesson("ravine"), "ravine, SGD lr 0.09 and Momentum lr 0.02 μ 0.9, 200 steps", _ravine_swing_dies),
+    Claim("Lessons · The ravine", "it weaves from wall to wall until about step 66", _lesson("ravine"),
+          "the same", _ravine_swing_dies),
+    Claim("Lessons · The ravine", "by step 50 it is at x = −0.6 while SGD is still at −3.6, and it cracks the "
+          "safe at step 59", _lesson("ravine"), "the same", _ravine_floor_speed),
+    Claim("Lessons · The saddle", "by step 37 it has run off the map downhill", _lesson("saddle"),
+          "saddle, SGD and Adam at lr 0.05 from (1.5, 0.01), 50 steps", _saddle_escapes),
+    Claim("Lessons · Too hot", "By step 3 the swing already reaches past the edge of the map, and by about step "
+          "thirty the dials are thrown off altogether", _lesson("too_hot"),
+          "ravine, SGD at lr 0.09 and 0.11, 100 steps", _too_hot_edge),
+    Claim("Lessons · AdaGrad tires out", "its first steps are ten times the learning rate (1.0 per dial at lr 0.1",
+          _lesson("adagrad_tires"), "Booth, AdaGrad and RMSprop at lr 0.1, 300 steps", _rmsprop_steps_large_then_fade),
+    Claim("Lessons · Adam with L2 against AdamW", "after 500 steps AdamW is 0.17 from the best fit and still "
+          "drifting (0.023 over the last 100 steps), about half as far as Adam with L2 (0.32, at rest)",
+          _lesson("adamw"), "linear regression, Adam + L2 and AdamW, lr 0.05, λ 0.1, 500 steps", _adamw_still_drifting),
+    Claim("Lessons · Adam with L2 against AdamW", "For their last 300 steps the two paths lie within 2% of the map "
+          "of each other, so the map is zoomed on their ends", _lesson("adamw"), "the same",
+          _adamw_paths_overlap_then_part),
+    Claim("Home", "On this bowl the hand overshoots above 0.5 and spins off above 1.0", _home_text,
+          "bowl, SGD from (-3.5, 2.5), 40 steps, lr 0.45 / 0.5 / 0.9 / 1.2", _home_regimes),
+    Claim("Home", "The fastest hand is the one at exactly η = 0.5, which lands on the combination in one",
+          _home_text, "the same at lr 0.5", _home_regimes),
+    Claim("Home", "β₂ (RMSprop's α), second moment", _home_text, "the hands' hyperparameter names",
+          _beta2_is_adams),
+    Claim("Hand · Adam (amsgrad)", "the step can grow back a little as t grows", _help("adam", "amsgrad"),
+          "Adam lr 0.05, amsgrad, 200 steps on the bowl, Himmelblau and Booth", _amsgrad_grows_back),
+    Claim("Hand · Momentum", "along a ravine's floor it travels many times faster than plain descent, though it "
+          "weaves across the valley for longer", _description("momentum"), "the ravine lesson's runs",
+          _momentum_floor_speed),
+    Claim("Hand · SGD", "in a narrow ravine a zig-zag that dies down into a crawl along the floor",
+          _description("sgd"), "the ravine lesson's runs", _sgd_ravine_zigzag_then_crawl),
+    Claim("Hand · AdaGrad", "in the end it may stop short", _description("adagrad"),
+          "the AdaGrad lesson's runs (Booth, lr 0.1, 300 steps)", _adagrad_stops_short),
+    Claim("Hand · RMSprop", "so it never tires the way AdaGrad does", _description("rmsprop"),
+          "the AdaGrad lesson's runs", _rmsprop_steps_large_then_fade),
+    Claim("Hand · Adam", "It moves each dial about η per step whatever the slope", _description("adam"),
+          "Beale from (0.5, -0.5), Adam lr 0.1: its first turn", _adam_first_step_is_lr),
+    Claim("Map of settings", "drawn on every quadratic vault with a bottom: the bowl,\nthe ravine, Booth, Matyas "
+          "and the linear regression", _map_text, "every vault's Hessian, read off its gradient",
+          _stability_on_every_quadratic),
+    Claim("Map of settings · Basins", "its swing carries runs over the ridges, and the basins shatter into",
+          _map_text, "Himmelblau, SGD and Momentum at lr 0.01, 200 steps from 40 × 40 starts",
+          _basins_shatter_with_momentum),
+)

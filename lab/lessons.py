@@ -301,7 +301,8 @@ across the plain, and back down wherever the path bends. The clicks it heard on 
 more than two thousand, and none of that reached its stride. It cracks the safe within thirty steps.
 
 Momentum multiplies the loud clicks by its learning rate and then keeps the swing: a few turns in, it hits a
-cliff at full speed and spins off within ten steps. Adam does rescale each dial by its loudness, but its memory
+cliff at full speed, leaps off it and spins off within ten steps: its run leaves the map on purpose, to show
+what a kept swing does on a cliff. Adam does rescale each dial by its loudness, but its memory
 (β₂ = 0.999) keeps the loud clicks of the start for hundreds of steps, so its turns stay short and it is still
 creeping along the curved floor after 300 steps. Rprop's catch: it needs whole, noise-free clicks. With
 mini-batches the signs flip at random and its strides shrink to nothing, which is why networks are trained with

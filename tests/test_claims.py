@@ -40,7 +40,7 @@ def _comes_back(points, bounds) -> bool:
 
 
 # Lessons that leave the map on purpose, and say so.
-LEAVES_ON_PURPOSE = {"saddle", "too_hot"}
+LEAVES_ON_PURPOSE = {"saddle", "too_hot", "beale_cliffs"}
 
 
 @pytest.mark.parametrize("slug", list(lessons.LESSONS))
@@ -49,7 +49,9 @@ def test_no_lesson_run_leaves_the_map_and_comes_back(slug):
     runs = lessons.simulate(lesson)
     for run in runs:
         assert not _comes_back(run.points, lesson.surface.bounds), f"{slug}: a run leaves the map and comes back"
-        assert leapt_at(run) is None, f"{slug}: a run jumps a hump in one step"
+        # A run that spins off on purpose may leap on its way out; every other run walks.
+        if run.diverged_at is None:
+            assert leapt_at(run) is None, f"{slug}: a run jumps a hump in one step"
     leaves = any(left_map_at(run) is not None for run in runs)
     assert leaves == (slug in LEAVES_ON_PURPOSE)
     if leaves:

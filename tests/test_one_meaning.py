@@ -71,7 +71,7 @@ def test_the_default_race_leaderboard_and_sentence_agree_on_every_vault(vault):
 
 @pytest.mark.parametrize("vault", NAMED_BY_THE_ISSUE)
 def test_all_seven_hands_agree_on_the_vaults_the_issue_names(vault):
-    _check_agreement(vault, tuple(optim.OPTIMIZERS))
+    _check_agreement(vault, tuple(optim.OPTIMIZERS)[:7])  # the seven hands the issue raced
 
 
 def test_rastrigin_gives_no_medals():

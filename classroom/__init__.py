@@ -12,7 +12,7 @@ from classroom.database import URL_SETTING
 from classroom.errors import ClassroomError
 from classroom.nicknames import MAX_NICKNAME, clean_nickname
 from classroom.store import Answer, ClassStore, Current, Room, Submission
-from classroom.tokens import CODE_ALPHABET, CODE_LENGTH
+from classroom.tokens import CODE_ALPHABET, CODE_LENGTH, clean_code
 
 __all__ = ["CODE_ALPHABET", "CODE_LENGTH", "MAX_NICKNAME", "URL_SETTING", "Answer", "ClassStore", "ClassroomError",
-           "Current", "Knob", "Result", "Room", "Submission", "clean_nickname", "hands", "knobs"]
+           "Current", "Knob", "Result", "Room", "Submission", "clean_code", "clean_nickname", "hands", "knobs"]

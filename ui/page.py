@@ -19,6 +19,7 @@ PAGES = [
     ("pages/3_Inside_the_hand.py", "Inside the hand", ":material/biotech:"),
     ("pages/4_Map_of_settings.py", "Map of settings", ":material/grid_on:"),
     ("pages/5_Lessons.py", "Lessons", ":material/school:"),
+    ("pages/6_Live_class.py", "Live class", ":material/groups:"),
 ]
 
 

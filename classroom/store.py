@@ -329,8 +329,9 @@ class ClassStore:
         if room is None:
             if wrong is not None:
                 wrong()
-            shown = code if isinstance(code, str) and len(code) <= 12 else "that"
-            raise ClassroomError(f"There is no room with code {shown!r}: check the code on the projector "
+            # Only a well-formed code is quoted back: the message must not carry whatever was typed.
+            shown = f"code {cleaned}" if cleaned else "that code"
+            raise ClassroomError(f"There is no room with {shown}: check the code on the projector "
                                  f"({tokens.CODE_LENGTH} letters and digits).")
         if room.created_at < self._clock() - self._ttl:
             raise ClassroomError("This room has expired (rooms last a day): ask your teacher for a new code.")

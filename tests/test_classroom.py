@@ -155,9 +155,9 @@ def test_who_predicted_what_is_for_the_teacher_only(store, room):
 
 @pytest.mark.parametrize("code", ["", "ZZZZZZ", "ABC", "A" * 500, None, 123, "AAAAAA' OR 1=1 --"])
 def test_a_wrong_code_is_refused_with_a_message(store, code):
-    with pytest.raises(ClassroomError, match="no room with code"):
+    with pytest.raises(ClassroomError, match="no room with"):
         store.join(code, "ana")
-    with pytest.raises(ClassroomError, match="no room with code"):
+    with pytest.raises(ClassroomError, match="no room with"):
         store.tally(code, "q1")
 
 

@@ -22,7 +22,7 @@ import landscapes
 import viz
 from classroom import ClassroomError, ClassStore
 from classroom import challenge as class_challenge
-from ui import lessons
+from ui import lessons, widgets
 from viz import live as live_figures
 
 PAGE_PATH = "Live_class"  # the URL path Streamlit gives pages/6_Live_class.py
@@ -85,10 +85,11 @@ def lesson_label(slug: str) -> str:
 
 
 def refusal(key: str) -> None:
-    """The last refusal stored under `key`, shown where the widget that caused it is."""
+    """The last refusal stored under `key`, shown where the widget that caused it is. A refusal may quote
+    what was typed (a nickname, a setting), so it is shown as written, never as markdown."""
     message = st.session_state.pop(key, None)
     if message:
-        st.error(message, icon=":material/block:")
+        st.error(widgets.plain(message), icon=":material/block:")
 
 
 def outcome_text(result: class_challenge.Result, steps: int | None = None) -> str:
@@ -255,7 +256,7 @@ def _live_tally(code: str, question_id: str, presenter: bool) -> None:
         tally = the.tally(code, question_id)
         current = the.current(code)
     except ClassroomError as refused:
-        st.error(str(refused))
+        st.error(widgets.plain(str(refused)))
         return
     lesson = lesson_of(question_id)
     revealed = current.kind == "question" and current.id == question_id and current.revealed
@@ -340,7 +341,7 @@ def _live_leaderboard(code: str, challenge_id: str, presenter: bool) -> None:
         board = the.leaderboard(code, challenge_id)
         current = the.current(code)
     except ClassroomError as refused:
-        st.error(str(refused))
+        st.error(widgets.plain(str(refused)))
         return
     if current.kind != "challenge":
         return
@@ -452,7 +453,7 @@ def _student_activity(code: str, token: str) -> None:
     try:
         current = the.current(code)
     except ClassroomError as refused:
-        st.error(str(refused), icon=":material/block:")
+        st.error(widgets.plain(str(refused)), icon=":material/block:")
         return
     if current.kind == "question":
         _student_question(the, code, token, current)
@@ -468,7 +469,7 @@ def _student_question(the: ClassStore, code: str, token: str, current) -> None:
     try:
         mine = the.prediction(code, token, current.id)
     except ClassroomError as refused:
-        st.error(str(refused), icon=":material/block:")
+        st.error(widgets.plain(str(refused)), icon=":material/block:")
         return
     for index, choice in enumerate(current.choices):
         st.button(choice, key=f"choice_{current.id}_{index}", width="stretch",
@@ -518,7 +519,7 @@ def body(presenter: bool) -> None:
     try:
         the_store()
     except ClassroomError as refused:
-        st.error(f"The class store cannot start: {refused}", icon=":material/error:")
+        st.error(widgets.plain(f"The class store cannot start: {refused}"), icon=":material/error:")
         return
     if "live_role" not in st.session_state:
         st.session_state.live_role = role_from_address()

@@ -111,7 +111,7 @@ def test_a_question_goes_to_the_phones_the_tally_counts_and_the_reveal_shows_the
 
 
 @pytest.mark.parametrize(("code", "nickname", "message"), [
-    ("ZZZZZZ", "ana", "no room with code"),
+    ("ZZZZZZ", "ana", "no room with"),
     (None, "", "Type a nickname"),
     (None, "\u200b\u202e", "Type a nickname"),
 ])
@@ -200,3 +200,13 @@ def test_a_closed_room_tells_its_students(store):
     store.close_room(room.code, room.teacher_token)
     at.run()
     assert at.error and "closed" in at.error[0].value
+
+
+def test_a_refusal_that_quotes_a_nickname_shows_it_as_written(store):
+    room = store.create_room()
+    store.join(room.code, "**bold**")
+    at = student({"room": room.code})
+    at.text_input(key="join_nickname").input("**BOLD**").run()
+    at.button(key="join").click().run()
+    assert at.error and "already called" in at.error[0].value
+    assert r"\*\*BOLD\*\*" in at.error[0].value  # escaped: the markdown shows the stars, not bold text

@@ -22,6 +22,7 @@ unit: $(VENV)/.dev
 bench: $(VENV)/.bench
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_pages.py
+	$(PY) benchmarks/bench_class.py
 
 # Regenerates tests/fixtures/torch_paths.json from torch.optim itself.
 fixtures: $(VENV)/.bench

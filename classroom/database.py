@@ -44,7 +44,9 @@ def make_engine(url: str) -> sa.Engine:
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, pool_size=5, max_overflow=20,
+    # Enough pooled connections for a busy server's script threads: each new SQLite connection repeats the
+    # pragmas, so connections are kept rather than opened per request.
+    engine = sa.create_engine(url, pool_size=20, max_overflow=40,
                               connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")

@@ -1,6 +1,6 @@
 """The main figure: a run, or a race of runs, replayed on the map beside its loss curve and the two dials.
 
-How the animation stays correct and small in plotly.js (measured, see tests/test_animation_browser.py):
+How the animation stays correct and small in plotly.js (measured, see tests/browser/test_animation.py):
 
 * Every frame lists its `traces` and changes scatter traces only, played with `redraw=False`. With
   redraw=False plotly.js re-plots just the listed traces, and on each cartesian subplot it deletes the

@@ -1,4 +1,5 @@
-"""The challenge: every student picks a learning rate and a β for the same hand on the same vault.
+"""The challenge: every student picks a learning rate and a β (the hand's second knob) for the same hand
+on the same vault.
 
 The server runs each submission with the exact core (`optim.simulate`, one run, the vault's own start),
 so the leaderboard ranks what the students chose, not what their phones computed.
@@ -13,9 +14,6 @@ import landscapes
 import optim
 from classroom.errors import ClassroomError
 
-# The knob each hand calls β: the share of the last swing it keeps.
-BETA_KNOB = {"momentum": "momentum", "nesterov": "momentum", "rmsprop": "momentum",
-             "adam": "beta1", "adamw": "beta1"}
 DEFAULT_STEPS = 200
 MAX_STEPS = 1000
 
@@ -23,6 +21,7 @@ MAX_STEPS = 1000
 @dataclass(frozen=True)
 class Knob:
     name: str
+    label: str
     low: float
     high: float
     default: float
@@ -40,25 +39,28 @@ class Result:
 
 
 def hands() -> list[str]:
-    """The optimizers a challenge can use: those with a β knob."""
-    return [key for key in BETA_KNOB if key in optim.OPTIMIZERS]
+    """The optimizers a challenge can use: every registered hand with a second knob on the Map of settings
+    (its `map_axis`: momentum μ, β₁, ...), so the class's guesses land on that same lr × knob map."""
+    return [key for key, spec in optim.OPTIMIZERS.items() if spec.map_axis is not None]
 
 
 def knobs(optimizer: str) -> tuple[Knob, Knob]:
-    """The learning rate and β of `optimizer`, with the ranges its sliders allow in the app."""
+    """The learning rate and the map's knob of `optimizer`, with the ranges the registry gives them."""
     if optimizer not in hands():
-        raise ClassroomError(f"A challenge needs a hand with a β knob: choose one of {', '.join(hands())}.")
+        raise ClassroomError(f"A challenge needs a hand with a second knob: choose one of {', '.join(hands())}.")
     spec = optim.get(optimizer)
-    found = []
-    for name in ("lr", BETA_KNOB[optimizer]):
-        h = spec.hyperparameter(name)
-        found.append(Knob(name, float(h.low), float(h.high), float(h.default), bool(h.log)))
-    return found[0], found[1]
+    axis = spec.map_axis
+    lr = spec.hyperparameter("lr")
+    knob = spec.hyperparameter(axis.name)
+    low = knob.low if axis.low is None else axis.low
+    high = knob.high if axis.high is None else axis.high
+    return (Knob("lr", "learning rate", float(lr.low), float(lr.high), float(lr.default), bool(lr.log)),
+            Knob(axis.name, axis.label, float(low), float(high), float(knob.default), bool(knob.log)))
 
 
 def check_setup(optimizer: object, vault: object, steps: object) -> int:
     if not isinstance(optimizer, str) or optimizer not in hands():
-        raise ClassroomError(f"A challenge needs a hand with a β knob: choose one of {', '.join(hands())}.")
+        raise ClassroomError(f"A challenge needs a hand with a second knob: choose one of {', '.join(hands())}.")
     if not isinstance(vault, str) or vault not in landscapes.LANDSCAPES:
         raise ClassroomError(f"Unknown vault {vault!r}: choose one of {', '.join(landscapes.LANDSCAPES)}.")
     if isinstance(steps, bool) or not isinstance(steps, int) or not 10 <= steps <= MAX_STEPS:
@@ -70,7 +72,7 @@ def check_setting(optimizer: str, lr: object, beta: object) -> tuple[float, floa
     """(lr, β) as floats, or ClassroomError naming the knob and its range."""
     checked = []
     for knob, value in zip(knobs(optimizer), (lr, beta), strict=True):
-        label = "Learning rate" if knob.name == "lr" else f"β ({knob.name})"
+        label = knob.label[:1].upper() + knob.label[1:]
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -82,7 +84,7 @@ def check_setting(optimizer: str, lr: object, beta: object) -> tuple[float, floa
 
 
 def settings(optimizer: str, lr: float, beta: float) -> dict[str, float]:
-    return {"lr": lr, BETA_KNOB[optimizer]: beta}
+    return {"lr": lr, knobs(optimizer)[1].name: beta}
 
 
 def run(optimizer: str, vault: str, steps: int, lr: float, beta: float) -> optim.Trajectory:

@@ -20,6 +20,7 @@ from classroom import (
     ClassroomError,
     ClassStore,
     clean_nickname,
+    hands,
     knobs,
     schema,
 )
@@ -305,7 +306,8 @@ def test_the_leaderboard_puts_settled_runs_first_and_spun_off_runs_last(store):
 @pytest.mark.parametrize(("lr", "beta", "message"), [
     (5.0, 0.9, "Learning rate must be from"), (0.0, 0.9, "Learning rate must be from"),
     (float("nan"), 0.9, "Learning rate"), ("fast", 0.9, "Learning rate"), (True, 0.9, "Learning rate"),
-    (0.01, 1.0, "β"), (0.01, -0.1, "β"), (0.01, float("inf"), "β"), (0.01, None, "β"),
+    (0.01, 1.0, "Momentum μ must be"), (0.01, -0.1, "Momentum μ"), (0.01, float("inf"), "Momentum μ"),
+    (0.01, None, "Momentum μ"),
 ])
 def test_challenge_settings_outside_the_hands_ranges_are_refused(store, lr, beta, message):
     room = store.create_room()
@@ -320,12 +322,14 @@ def test_the_knob_ranges_are_the_registrys_own():
     lr_knob, beta_knob = knobs("adam")
     spec = optim.get("adam")
     assert (lr_knob.low, lr_knob.high) == (spec.hyperparameter("lr").low, spec.hyperparameter("lr").high)
-    assert (beta_knob.name, beta_knob.high) == ("beta1", spec.hyperparameter("beta1").high)
-    with pytest.raises(ClassroomError, match="β knob"):
-        knobs("sgd")
+    assert (beta_knob.name, beta_knob.high) == (spec.map_axis.name, spec.hyperparameter("beta1").high)
+    assert knobs("momentum")[1].name == "momentum"
+    assert set(hands()) == {key for key, spec in optim.OPTIMIZERS.items() if spec.map_axis is not None}
+    with pytest.raises(ClassroomError, match="second knob"):
+        knobs("nope")
 
 
-@pytest.mark.parametrize(("optimizer", "vault", "steps"), [("sgd", "rosenbrock", 200), ("adam", "nowhere", 200),
+@pytest.mark.parametrize(("optimizer", "vault", "steps"), [("nope", "rosenbrock", 200), ("adam", "nowhere", 200),
                                                             ("adam", "rosenbrock", 5), ("adam", "rosenbrock", 1.5)])
 def test_a_challenge_needs_a_hand_with_beta_a_known_vault_and_sensible_steps(store, optimizer, vault, steps):
     room = store.create_room()

@@ -19,6 +19,7 @@ import streamlit as st
 
 import classroom
 import landscapes
+import optim
 import viz
 from classroom import ClassroomError, ClassStore
 from classroom import challenge as class_challenge
@@ -288,7 +289,7 @@ def _teacher_challenge(the: ClassStore, code: str, token: str, presenter: bool) 
     columns = st.columns([2, 2, 1, 1.4], vertical_alignment="bottom")
     columns[0].selectbox("Vault", list(landscapes.LANDSCAPES), key="live_vault",
                          format_func=lambda key: landscapes.LANDSCAPES[key].title)
-    columns[1].selectbox("Hand", classroom.hands(), key="live_hand", format_func=viz.label_for)
+    columns[1].selectbox("Hand", classroom.hands(), key="live_hand", format_func=lambda key: optim.get(key).title)
     columns[2].number_input("Steps", min_value=10, max_value=class_challenge.MAX_STEPS,
                             value=class_challenge.DEFAULT_STEPS, step=50, key="live_steps")
     columns[3].button("Open the challenge", key="open_challenge", type="primary", width="stretch",
@@ -304,9 +305,9 @@ def _teacher_challenge(the: ClassStore, code: str, token: str, presenter: bool) 
         st.info("A question is on the phones now; open the challenge again to send it back.")
         return
     lr_knob, beta_knob = classroom.knobs(current.optimizer)
-    st.subheader(f"{viz.label_for(current.optimizer)} on {landscapes.LANDSCAPES[current.vault].title}")
+    st.subheader(f"{optim.get(current.optimizer).title} on {landscapes.LANDSCAPES[current.vault].title}")
     st.caption(f"{current.steps} steps from the vault's start · learning rate {lr_knob.low:g} to {lr_knob.high:g}"
-               f" · β ({beta_knob.name}) {beta_knob.low:g} to {beta_knob.high:g}")
+               f" · {beta_knob.label} {beta_knob.low:g} to {beta_knob.high:g}")
     _live_leaderboard(code, challenge_id, presenter)
     if not current.revealed:
         st.button("Stop and show every run", key="reveal_challenge", type="primary", on_click=_reveal_challenge,
@@ -321,7 +322,7 @@ def _teacher_challenge(the: ClassStore, code: str, token: str, presenter: bool) 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _class_paths_views(optimizer: str, vault: str, steps: int, settings_: tuple) -> list:
-    beta_name = class_challenge.BETA_KNOB[optimizer]
+    beta_name = classroom.knobs(optimizer)[1].name
     views = []
     for lr, beta in settings_:
         trajectory = class_challenge.run(optimizer, vault, steps, lr, beta)
@@ -361,7 +362,7 @@ def _live_leaderboard(code: str, challenge_id: str, presenter: bool) -> None:
         st.plotly_chart(live_figures.settings_cloud(
             [e.lr for e in board], [e.beta for e in board], [outcome_word(e.result) for e in board],
             lr_range=(lr_knob.low, lr_knob.high), beta_range=(beta_knob.low, beta_knob.high),
-            beta_label=f"β ({beta_knob.name})", presenter=presenter),
+            beta_label=beta_knob.label, presenter=presenter),
             width="stretch", key="live_cloud", config={"displaylogo": False, "staticPlot": True})
 
 
@@ -491,13 +492,14 @@ def _student_question(the: ClassStore, code: str, token: str, current) -> None:
 
 def _student_challenge(the: ClassStore, code: str, token: str, current) -> None:
     lr_knob, beta_knob = classroom.knobs(current.optimizer)
-    st.markdown(f"#### Challenge: {viz.label_for(current.optimizer)} on "
+    st.markdown(f"#### Challenge: {optim.get(current.optimizer).title} on "
                 f"{landscapes.LANDSCAPES[current.vault].title}")
     st.caption(f"Pick the hand's settings. The server runs {current.steps} steps from the vault's start; the "
                "fastest to settle on the combination tops the board.")
     st.text_input(f"Learning rate ({lr_knob.low:g} to {lr_knob.high:g})", key="my_lr",
                   value=f"{lr_knob.default:g}", disabled=current.revealed)
-    st.text_input(f"β, {beta_knob.name} ({beta_knob.low:g} to {beta_knob.high:g})", key="my_beta",
+    st.text_input(f"{beta_knob.label[:1].upper()}{beta_knob.label[1:]} ({beta_knob.low:g} to {beta_knob.high:g})",
+                  key="my_beta",
                   value=f"{beta_knob.default:g}", disabled=current.revealed)
     st.button("Send", key="send", type="primary", width="stretch", on_click=_submit,
               args=(code, token, current.id), disabled=current.revealed, icon=":material/send:")

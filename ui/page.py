@@ -25,8 +25,9 @@ PAGES = [
 
 def frame(title: str) -> bool:
     """Set up the page and return whether presenter mode (large type for projectors) is on."""
+    # "auto": open on a desk or projector, folded away on a phone, where it would cover the page.
     st.set_page_config(page_title=f"{title} · Safecracker", page_icon=str(ICON), layout="wide",
-                       initial_sidebar_state="expanded")
+                       initial_sidebar_state="auto")
     st.logo(str(LOGO), size="large")
     css = STYLE.read_text()
     with st.sidebar:

@@ -79,6 +79,7 @@ class ClassStore:
         self._limiter = JoinLimiter()
         self._insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
         self._create_tables()
+        self.purge_expired()  # a restart also clears what expired while the server was down
 
     @property
     def backend(self) -> str:

@@ -478,3 +478,18 @@ def test_the_store_never_imports_streamlit_or_plotly():
     code = "import sys, classroom; print('streamlit' in sys.modules, 'plotly' in sys.modules)"
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert shown.split() == ["False", "False"]
+
+
+def test_the_join_limit_lifts_after_a_minute():
+    from classroom.limits import WINDOW, JoinLimiter
+
+    now = [1000.0]
+    limiter = JoinLimiter(clock=lambda: now[0])
+    for _ in range(5):
+        limiter.attempt("s")
+        limiter.wrong_code("s")
+    with pytest.raises(ClassroomError, match=r"wait \d+ seconds"):
+        limiter.attempt("s")
+    limiter.attempt("other")  # another session is not slowed down
+    now[0] += WINDOW + 1
+    limiter.attempt("s")

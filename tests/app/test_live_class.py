@@ -3,6 +3,7 @@ real SQLite store (the store itself is tested on SQLite and PostgreSQL in tests/
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -218,3 +219,13 @@ def test_a_refusal_that_quotes_a_nickname_shows_it_as_written(store):
     at.button(key="join").click().run()
     assert "already called" in refusal(at)
     assert r"\*\*BOLD\*\*" in at.error[0].value  # escaped: the markdown shows the stars, not bold text
+
+
+def test_presenter_mode_draws_the_tally_for_the_back_of_the_room():
+    at = teacher_with_room()
+    at.button(key="ask").click().run()
+    normal = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["font"]["size"]
+    at.toggle(key="presenter").set_value(True).run()
+    no_exception(at)
+    large = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["font"]["size"]
+    assert large > normal

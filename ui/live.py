@@ -33,6 +33,7 @@ SECRET_NAME = "database_url"  # [classroom] database_url = "postgresql://..." in
 ROOM_STYLE = """<style>
 .room-code { font: 700 4.2rem/1.1 ui-monospace, monospace; letter-spacing: 0.35rem; }
 .room-code-label { font-size: 1.05rem; opacity: 0.8; }
+.room-code-small { font: 700 1.7rem/1.2 ui-monospace, monospace; letter-spacing: 0.15rem; white-space: nowrap; }
 div[data-testid="stButton"] button[kind] { min-height: 3.2rem; font-size: 1.1rem; }
 </style>"""
 
@@ -174,16 +175,32 @@ def teacher_view(presenter: bool) -> None:
 
 
 def _room_header(code: str, token: str, presenter: bool) -> None:
+    """The code large with its QR code while the class joins; one line once a question is up, so the
+    tally fits on a 720-pixel projector (latecomers still read the code, the QR code is a click away)."""
     st.html(ROOM_STYLE)
     link = join_link(code, st.context.url)
+    if st.session_state.get("live_lesson_open") or st.session_state.get("live_challenge_open"):
+        columns = st.columns([2.2, 3, 1, 1], vertical_alignment="center")
+        columns[0].html(f'<div class="room-code-small">Room {html.escape(code)}</div>')
+        columns[1].text(f"Join at {link}")
+        with columns[2].popover("QR", icon=":material/qr_code_2:", width="stretch"):
+            st.image(qr_png(link), width=320 if presenter else 240)
+        with columns[3].popover("Key", icon=":material/key:", width="stretch", help="Your teacher key"):
+            _teacher_key(token)
+        return
     columns = st.columns([3, 2])
     with columns[0]:
         st.html(f'<div class="room-code-label">Room code</div><div class="room-code">{html.escape(code)}</div>')
         st.text(f"Join at {link}")
-        with st.expander("Teacher key (to resume after a refresh; keep it private)"):
-            st.code(token, language=None)
+        with st.expander("Teacher key"):
+            _teacher_key(token)
     with columns[1]:
         st.image(qr_png(link), width=260 if presenter else 200, caption="Scan to join")
+
+
+def _teacher_key(token: str) -> None:
+    st.caption("To resume this room after a refresh. Keep it private: it opens, reveals and closes the room.")
+    st.code(token, language=None)
 
 
 def _ask(the: ClassStore, code: str, token: str) -> None:
@@ -217,19 +234,27 @@ def _teacher_question(the: ClassStore, code: str, token: str, presenter: bool) -
                 icon=":material/school:")
         return
     lesson = lessons.LESSONS[slug]
-    st.subheader(lesson.title)
-    st.markdown(f"##### {lesson.question}")
-    st.caption(lesson.scenario())
     current = the.current(code)
     revealed = current.kind == "question" and current.id == slug and current.revealed
-    _live_tally(code, slug, presenter)
+    # Side by side, so the question and its live tally share the projector's first screen.
+    question, bars = st.columns([1, 1], gap="large")
+    with question:
+        st.subheader(lesson.title)
+        st.markdown(f"##### {lesson.question}")
+        st.caption(lesson.scenario())
+        if not revealed:
+            st.button("Reveal the run", key="reveal", type="primary", on_click=_reveal,
+                      args=(the, code, token, slug), icon=":material/visibility:",
+                      help="Answers close; the class sees the run and why.")
+        else:
+            st.success(f"The answer: {lesson.options[lesson.correct]}", icon=":material/check_circle:")
+    with bars:
+        _live_tally(code, slug, presenter)
     if not revealed:
-        st.button("Reveal the run", key="reveal", type="primary", on_click=_reveal, args=(the, code, token, slug),
-                  icon=":material/visibility:", help="Answers close; the class sees the run and why.")
         return
     answer = lesson.options[lesson.correct]
-    st.success(f"The answer: {answer}", icon=":material/check_circle:")
     text, measured, spun_off = lessons.summary(slug)
+    widgets.summary(text, spun_off=spun_off)
     st.plotly_chart(lessons.figure(slug, presenter), width="stretch", key=f"live_chart_{slug}",
                     config={"displaylogo": False})
     st.markdown("#### Why")

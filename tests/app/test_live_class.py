@@ -229,3 +229,14 @@ def test_presenter_mode_draws_the_tally_for_the_back_of_the_room():
     no_exception(at)
     large = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["font"]["size"]
     assert large > normal
+
+
+def test_once_a_question_is_up_the_room_shrinks_to_one_line_and_the_qr_code_waits_in_a_popover():
+    at = teacher_with_room()
+    code = at.session_state.live_room
+    at.button(key="ask").click().run()
+    no_exception(at)
+    bodies = [h.proto.body for h in at.get("html")]
+    assert any(f'<div class="room-code-small">Room {code}</div>' in body for body in bodies)
+    assert not any('<div class="room-code">' in body for body in bodies)
+    assert len(at.get("image")) == 1  # inside the popover

@@ -105,6 +105,15 @@ def outcome_text(result: class_challenge.Result, steps: int | None = None) -> st
     return "ended off the map"
 
 
+def outcome_short(result: class_challenge.Result) -> str:
+    """The outcome in a table cell's width."""
+    if result.settled_at is not None:
+        return f"settled, step {result.settled_at}"
+    if result.diverged_at is not None:
+        return f"spun off, step {result.diverged_at}"
+    return "searching" if result.final_distance is None else f"searching, {result.final_distance:.2g} away"
+
+
 def outcome_word(result: class_challenge.Result) -> str:
     if result.diverged_at is not None:
         return "spun off"
@@ -314,7 +323,10 @@ def _teacher_challenge(the: ClassStore, code: str, token: str, presenter: bool) 
     columns = st.columns([2, 2, 1, 1.4], vertical_alignment="bottom")
     columns[0].selectbox("Vault", list(landscapes.LANDSCAPES), key="live_vault",
                          format_func=lambda key: landscapes.LANDSCAPES[key].title)
-    columns[1].selectbox("Hand", classroom.hands(), key="live_hand", format_func=lambda key: optim.get(key).title)
+    hands = classroom.hands()
+    # Momentum first: its β (how much swing the hand keeps) is the knob a class explores best by hand.
+    columns[1].selectbox("Hand", hands, key="live_hand", index=hands.index("momentum") if "momentum" in hands else 0,
+                         format_func=lambda key: optim.get(key).title)
     columns[2].number_input("Steps", min_value=10, max_value=class_challenge.MAX_STEPS,
                             value=class_challenge.DEFAULT_STEPS, step=50, key="live_steps")
     columns[3].button("Open the challenge", key="open_challenge", type="primary", width="stretch",
@@ -380,7 +392,7 @@ def _live_leaderboard(code: str, challenge_id: str, presenter: bool) -> None:
         if show_names:
             table["nickname"] = [entry.nickname for entry in board]
         table |= {"lr": [entry.lr for entry in board], beta_knob.name: [entry.beta for entry in board],
-                  "outcome": [outcome_text(entry.result, current.steps) for entry in board]}
+                  "outcome": [outcome_short(entry.result) for entry in board]}
         st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", height=360)
         st.toggle("Show names", key="live_board_names")
     with columns[1]:

@@ -444,12 +444,14 @@ def student_view() -> None:
     if "live_student" not in st.session_state:
         if "join_code" not in st.session_state and st.query_params.get("room"):
             st.session_state.join_code = st.query_params.get("room")
-        st.text_input("Room code", key="join_code", max_chars=12, placeholder="e.g. K7HR3M",
-                      help="The six letters and digits on the projector.")
-        st.text_input("Nickname", key="join_nickname", max_chars=classroom.MAX_NICKNAME,
-                      help="What the class will see. Nothing else about you is stored.")
-        st.button("Join", key="join", type="primary", on_click=_join, args=(the,), width="stretch",
-                  icon=":material/login:")
+        # A form: the code and nickname travel with the tap on Join (or the phone keyboard's Enter).
+        with st.form("join_form", border=False, enter_to_submit=True):
+            st.text_input("Room code", key="join_code", max_chars=12, placeholder="e.g. K7HR3M",
+                          help="The six letters and digits on the projector.")
+            st.text_input("Nickname", key="join_nickname", max_chars=classroom.MAX_NICKNAME,
+                          help="What the class will see. Nothing else about you is stored.")
+            st.form_submit_button("Join", key="join", type="primary", on_click=_join, args=(the,),
+                                  width="stretch", icon=":material/login:")
         refusal("join_refused")
         return
     code, token, nickname = st.session_state.live_student

@@ -47,7 +47,7 @@ def student(query: dict) -> AppTest:
 
 def joined_student(code: str, nickname: str) -> AppTest:
     at = student({"room": code})
-    at.text_input(key="join_nickname").input(nickname).run()
+    at.text_input(key="join_nickname").input(nickname)
     at.button(key="join").click().run()
     no_exception(at)
     return at
@@ -127,7 +127,7 @@ def test_a_question_goes_to_the_phones_the_tally_counts_and_the_reveal_shows_the
 def test_join_refusals_are_shown_beside_the_box(store, code, nickname, message):
     room = store.create_room()
     at = student({"room": code or room.code})
-    at.text_input(key="join_nickname").input(nickname).run()
+    at.text_input(key="join_nickname").input(nickname)
     at.button(key="join").click().run()
     no_exception(at)
     assert message in refusal(at)
@@ -215,7 +215,7 @@ def test_a_refusal_that_quotes_a_nickname_shows_it_as_written(store):
     room = store.create_room()
     store.join(room.code, "**bold**")
     at = student({"room": room.code})
-    at.text_input(key="join_nickname").input("**BOLD**").run()
+    at.text_input(key="join_nickname").input("**BOLD**")
     at.button(key="join").click().run()
     assert "already called" in refusal(at)
     assert r"\*\*BOLD\*\*" in at.error[0].value  # escaped: the markdown shows the stars, not bold text

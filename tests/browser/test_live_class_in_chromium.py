@@ -31,10 +31,7 @@ def test_a_phone_joins_answers_and_the_projector_counts_it_live(browser, app_url
         student = Page(phone.new_page(), app_url)
         student.tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         student.open(f"Live_class?room={code}")
-        nickname = student.tab.get_by_role("textbox", name="Nickname")
-        nickname.fill(HOSTILE)
-        nickname.press("Enter")  # commits the text before the button is pressed
-        student.settle()
+        student.tab.get_by_role("textbox", name="Nickname").fill(HOSTILE)
         student.tab.get_by_role("button", name="Join").click()
         student.tab.wait_for_selector("text=You are", timeout=30_000)
         choice = student.tab.get_by_role("button", name="Momentum", exact=True)

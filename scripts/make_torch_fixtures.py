@@ -190,7 +190,154 @@ def write_original_seven() -> None:
     print(f"wrote {len(cases)} reference paths from torch {torch.__version__} to {OUT.relative_to(ROOT)}")
 
 
-WRITERS = {"torch_paths.json": write_original_seven, "torch_paths_hands1.json": write_hands1}
+# --- Rprop, LBFGS and Muon (helper B2's hands) --------------------------------------------------------
+# (our key, torch class, torch kwargs, landscape, start, schedule). Lion has no torch class: its tests
+# check it against the paper's rule instead.
+HANDS2_CASES = [
+    ("rprop", "Rprop", {"lr": 0.01}, "rosenbrock", (-1.2, 1.0), None),
+    ("rprop", "Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-4, 0.5)}, "beale", (1.0, 1.5), None),
+    ("rprop", "Rprop", {"lr": 0.2, "etas": (0.6, 1.1), "step_sizes": (1e-3, 0.1)}, "himmelblau", (0.5, -2.5),
+     None),
+    # A schedule changes group["lr"], which Rprop never reads again: the path must not notice.
+    ("rprop", "Rprop", {"lr": 0.02}, "ravine", None, ("step", {"step_size": 30, "gamma": 0.5})),
+    ("lbfgs", "LBFGS", {"lr": 0.1, "max_iter": 1, "history_size": 10}, "rosenbrock", (-1.2, 1.0), None),
+    ("lbfgs", "LBFGS", {"lr": 1.0, "max_iter": 1, "max_eval": 25, "history_size": 10,
+                        "line_search_fn": "strong_wolfe"}, "rosenbrock", (-1.2, 1.0), None),
+    ("lbfgs", "LBFGS", {"lr": 1.0, "max_iter": 1, "max_eval": 6, "history_size": 3,
+                        "line_search_fn": "strong_wolfe", "tolerance_change": 1e-6}, "beale", (1.0, 1.5), None),
+    ("lbfgs", "LBFGS", {"lr": 1.0, "max_iter": 1, "line_search_fn": "strong_wolfe"}, "himmelblau", (0.5, -2.5),
+     None),
+    ("lbfgs", "LBFGS", {"lr": 0.5, "max_iter": 1, "history_size": 2, "tolerance_grad": 1e-4}, "himmelblau",
+     (-0.3, 0.2), None),
+    ("lbfgs", "LBFGS", {"lr": 0.2, "max_iter": 1, "history_size": 5}, "ravine", None, ("cosine", {})),
+    ("muon", "Muon", {"lr": 0.02}, "rosenbrock", (-1.2, 1.0), None),
+    ("muon", "Muon", {"lr": 0.05, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0}, "himmelblau",
+     (0.5, -2.5), None),
+    ("muon", "Muon", {"lr": 0.03, "momentum": 0.8, "weight_decay": 0.05, "ns_steps": 3,
+                      "adjust_lr_fn": "match_rms_adamw"}, "beale", (1.0, 1.5), None),
+    ("muon", "Muon", {"lr": 0.05, "eps": 1e-3}, "ravine", None, ("exponential", {"gamma": 0.98})),
+]
+# Random settings, 60 steps each, compared to the last bit: LBFGS on vaults where autograd's gradient
+# equals ours, so every branch of the line search (and torch's mix of floats and 0-dim tensors in it) is
+# exercised; Rprop and Muon on every plain vault (their sign and bfloat16 rounding absorb autograd's
+# last-bit differences).
+RANDOM_CASES, RANDOM_STEPS = {"lbfgs": 40, "rprop": 20, "muon": 20}, 60
+NS_SAMPLES = 4000  # random 1×2 matrices put through torch's Newton–Schulz, to measure our bfloat16 emulation
+
+
+def _scheduler(optimizer, schedule, steps):
+    if schedule is None:
+        return None
+    name, options = schedule
+    return {
+        "step": lambda: torch.optim.lr_scheduler.StepLR(optimizer, **options),
+        "exponential": lambda: torch.optim.lr_scheduler.ExponentialLR(optimizer, **options),
+        "cosine": lambda: torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=0.0),
+    }[name]()
+
+
+def hands2_path(torch_class, kwargs, landscape, start, steps, schedule):
+    """The path, and for LBFGS the running count of function evaluations after every step.
+
+    Muon takes only matrices, so the two dials are one 1×2 matrix; LBFGS is driven through a closure.
+    """
+    shape = (1, 2) if torch_class == "Muon" else (2,)
+    theta = torch.tensor(start, dtype=torch.float64).reshape(shape).requires_grad_(True)
+    optimizer = getattr(torch.optim, torch_class)([theta], **kwargs)
+    scheduler = _scheduler(optimizer, schedule, steps)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = landscape.value_fn(theta.reshape(-1)[0], theta.reshape(-1)[1])
+        loss.backward()
+        return loss
+
+    path, evaluations = [theta.detach().reshape(-1).tolist()], [0]
+    for _ in range(steps):
+        if torch_class == "LBFGS":
+            optimizer.step(closure)
+            evaluations.append(optimizer.state[theta]["func_evals"])
+        else:
+            closure()
+            optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        path.append(theta.detach().reshape(-1).tolist())
+    return path, evaluations
+
+
+def random_cases():
+    """(key, class, kwargs, landscape, start, schedule) drawn from a fixed seed."""
+    generator = torch.Generator().manual_seed(1)
+
+    def uniform(low, high):
+        return low + (high - low) * torch.rand((), dtype=torch.float64, generator=generator).item()
+
+    def settings(key):
+        if key == "lbfgs":
+            kwargs = {"lr": 10 ** uniform(-2, 0.5), "max_iter": 1, "history_size": int(uniform(1, 12)),
+                      "max_eval": int(uniform(1, 30)), "tolerance_change": 10 ** uniform(-12, -3),
+                      "tolerance_grad": 10 ** uniform(-10, -3)}
+            if uniform(0, 1) < 0.7:
+                kwargs["line_search_fn"] = "strong_wolfe"
+            return "LBFGS", kwargs
+        if key == "rprop":
+            return "Rprop", {"lr": 10 ** uniform(-3, 0), "etas": (uniform(0.05, 0.95), uniform(1.01, 2.0)),
+                             "step_sizes": (10 ** uniform(-8, -2), 10 ** uniform(-2, 1.5))}
+        kwargs = {"lr": 10 ** uniform(-3, -0.5), "momentum": uniform(0, 0.99), "nesterov": uniform(0, 1) < 0.5,
+                  "weight_decay": uniform(0, 0.3), "ns_steps": int(uniform(1, 8)), "eps": 10 ** uniform(-9, -1)}
+        if uniform(0, 1) < 0.3:
+            kwargs["adjust_lr_fn"] = "match_rms_adamw"
+        return "Muon", kwargs
+
+    cases = []
+    for key, count in RANDOM_CASES.items():
+        vaults = ("himmelblau", "ravine", "bowl") if key == "lbfgs" else ("himmelblau", "ravine", "bowl",
+                                                                         "rosenbrock", "beale")
+        for i in range(count):
+            name = vaults[i % len(vaults)]
+            torch_class, kwargs = settings(key)
+            (x0, x1), (y0, y1) = landscapes.LANDSCAPES[name].bounds
+            cases.append((key, torch_class, kwargs, name, (uniform(x0, x1), uniform(y0, y1)), None))
+    return cases
+
+
+def newton_schulz_samples():
+    """Inputs and torch's bfloat16 Newton–Schulz outputs for random 1×2 matrices over many scales."""
+    from torch.optim._muon import DEFAULT_A, DEFAULT_B, DEFAULT_C, EPS, _zeropower_via_newtonschulz
+
+    generator = torch.Generator().manual_seed(0)
+    directions = torch.randn(NS_SAMPLES, 2, dtype=torch.float64, generator=generator)
+    scales = 10.0 ** (torch.rand(NS_SAMPLES, 1, dtype=torch.float64, generator=generator) * 12 - 6)
+    inputs = directions * scales
+    outputs = {}
+    for steps in (5, 3):
+        outputs[str(steps)] = [
+            _zeropower_via_newtonschulz(row.reshape(1, 2), (DEFAULT_A, DEFAULT_B, DEFAULT_C), steps, EPS)
+            .double().reshape(-1).tolist() for row in inputs]
+    return {"inputs": inputs.tolist(), "outputs": outputs}
+
+
+def write_hands2() -> None:
+    cases = []
+    chosen = [(case, STEPS) for case in HANDS2_CASES] + [(case, RANDOM_STEPS) for case in random_cases()]
+    for (key, torch_class, kwargs, name, start, schedule), steps in chosen:
+        surface = landscapes.LANDSCAPES[name]
+        start = tuple(surface.start) if start is None else start
+        points, evaluations = hands2_path(torch_class, kwargs, surface, start, steps, schedule)
+        case = {"optimizer": key, "torch_kwargs": kwargs, "landscape": name, "start": list(start),
+                "steps": steps, "schedule": schedule, "points": points}
+        if torch_class == "LBFGS":
+            case["func_evals"] = evaluations
+        cases.append(case)
+    out = FIXTURES / "torch_paths_hands2.json"
+    out.write_text(json.dumps({"torch": torch.__version__, "cases": cases,
+                               "newton_schulz": newton_schulz_samples()}, indent=1) + "\n")
+    print(f"wrote {len(cases)} reference paths from torch {torch.__version__} to {out.relative_to(ROOT)}")
+
+
+WRITERS = {"torch_paths.json": write_original_seven, "torch_paths_hands1.json": write_hands1,
+           "torch_paths_hands2.json": write_hands2}
 
 
 def main(names: list[str]) -> None:

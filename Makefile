@@ -7,19 +7,22 @@ PORT    ?= 8501
 .PHONY: run test lint unit browser bench fixtures snap clean
 
 run: $(VENV)/.runtime
+	mkdir -p data
 	$(PY) -m streamlit run app.py --server.port=$(PORT) --browser.gatherUsageStats=false
 
+# The class store's tests run against SQLite and a real PostgreSQL server that the script starts.
 test: $(VENV)/.dev chromium
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	url="$$(sh scripts/ensure_postgres.sh)" && SAFECRACKER_TEST_POSTGRES_URL="$$url" $(PY) -m pytest
 
 # Only the fast tests (no browser), for a quick loop while editing.
 unit: $(VENV)/.dev
-	$(PY) -m pytest -m "not browser"
+	url="$$(sh scripts/ensure_postgres.sh)" && SAFECRACKER_TEST_POSTGRES_URL="$$url" $(PY) -m pytest -m "not browser"
 
 bench: $(VENV)/.bench
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_pages.py
+	$(PY) benchmarks/bench_class.py
 
 # Regenerates the paths recorded from torch.optim itself: tests/fixtures/torch_paths.json (the first seven
 # hands), torch_paths_hands1.json (Adamax, NAdam, RAdam, Adadelta, ASGD, Adafactor) and

@@ -19,13 +19,15 @@ PAGES = [
     ("pages/3_Inside_the_hand.py", "Inside the hand", ":material/biotech:"),
     ("pages/4_Map_of_settings.py", "Map of settings", ":material/grid_on:"),
     ("pages/5_Lessons.py", "Lessons", ":material/school:"),
+    ("pages/6_Live_class.py", "Live class", ":material/groups:"),
 ]
 
 
 def frame(title: str) -> bool:
     """Set up the page and return whether presenter mode (large type for projectors) is on."""
+    # "auto": open on a desk or projector, folded away on a phone, where it would cover the page.
     st.set_page_config(page_title=f"{title} · Safecracker", page_icon=str(ICON), layout="wide",
-                       initial_sidebar_state="expanded")
+                       initial_sidebar_state="auto")
     st.logo(str(LOGO), size="large")
     css = STYLE.read_text()
     with st.sidebar:

@@ -1,0 +1,69 @@
+"""The connection: SQLite by default (WAL, busy timeout, one writer at a time), PostgreSQL by one setting.
+
+`SAFECRACKER_DATABASE_URL` chooses the database; without it the class lives in data/class.db beside the
+app. A plain "postgresql://..." URL is driven by psycopg 3.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from classroom.errors import ClassroomError
+
+URL_SETTING = "SAFECRACKER_DATABASE_URL"
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "class.db"
+BUSY_TIMEOUT_SECONDS = 30
+# A writer waits for the one before it; sixty phones answering at once queue for a few milliseconds each.
+SQLITE_PRAGMAS = (f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}", "PRAGMA journal_mode = WAL",
+                  "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON")
+
+
+def configured_url(url: str | None = None) -> str:
+    return url or os.environ.get(URL_SETTING) or f"sqlite:///{DEFAULT_PATH}"
+
+
+def make_engine(url: str) -> sa.Engine:
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise ClassroomError(f"{URL_SETTING} is not a database URL: use sqlite:///path or "
+                             "postgresql://user@host/db") from None
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    if parsed.get_backend_name() == "postgresql":
+        return sa.create_engine(parsed, pool_size=5, max_overflow=20, pool_pre_ping=True)
+    raise ClassroomError(f"The class store runs on SQLite or PostgreSQL, not {parsed.get_backend_name()}.")
+
+
+def _sqlite_engine(url: sa.URL) -> sa.Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    # Enough pooled connections for a busy server's script threads: each new SQLite connection repeats the
+    # pragmas, so connections are kept rather than opened per request.
+    engine = sa.create_engine(url, pool_size=20, max_overflow=40,
+                              connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record):
+        # The driver's own implicit transactions are turned off so that we say BEGIN ourselves below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        # A writer takes the write lock at BEGIN: a deferred transaction that upgrades from reading to
+        # writing fails at once with "database is locked" when another writer got there first, whatever
+        # the busy timeout; IMMEDIATE waits its turn instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("writes")
+                                   else "BEGIN")
+
+    return engine

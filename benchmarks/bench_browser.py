@@ -64,7 +64,9 @@ PLAY_JS = """() => new Promise((resolve, reject) => {
   const gd = [...document.querySelectorAll('.js-plotly-plot')].find(p => p._transitionData &&
                                                                          p._transitionData._frames.length);
   if (!gd) { reject('no animated figure'); return; }
-  const frames = gd._transitionData._frames.length;
+  // Frames Play shows: the "timeline" group when the figure has groups (the others are building blocks).
+  const all = gd._transitionData._frames;
+  const frames = all.some(f => f.group) ? all.filter(f => f.group === 'timeline').length : all.length;
   const play = gd.layout.updatemenus[0].buttons[0].args[1];
   const r = {frames, frameMs: play.frame.duration, shown: [], paints: 0};
   let painting = true;

@@ -543,12 +543,31 @@ def test_internals_figure_draws_scaled_arrows_and_says_the_scale():
     update_dx, update_dy = arrows["#1a1a1a"]
     assert grad_dx < 0 and grad_dy == pytest.approx(0) and update_dx > 0 and update_dy == pytest.approx(0)
     assert np.hypot(grad_dx, grad_dy) == pytest.approx(0.6 * 0.24)  # rescaled to 60 % of the half-window
+    # The gradient is drawn last, over the memory arrows that often point its way.
+    assert fig.layout.annotations[-1].arrowcolor == "#D55E00"
 
 
-def test_surface_figure_lifts_paths_onto_the_surface():
+def test_surface_figure_puts_paths_and_minima_on_the_surface_in_the_maps_colours():
     fig = viz.surface_figure(ROSENBROCK, race(60, 3))
-    assert fig.data[0].type == "surface" and sum(t.type == "scatter3d" for t in fig.data) == 4
+    surface = fig.data[0]
+    assert surface.type == "surface" and sum(t.type == "scatter3d" for t in fig.data) == 5  # 3 paths, minima, start
     assert fig.layout.scene.zaxis.ticktext is not None  # log heights labelled in real losses
+    bar = viz.backdrop(ROSENBROCK).traces[-1].marker
+    assert list(map(tuple, surface.colorscale)) == list(map(tuple, bar.colorscale))
+    assert (surface.cmin, surface.cmax) == (bar.cmin, bar.cmax) and surface.lighting.ambient >= 0.8
+    # Rosenbrock's minimum (loss 0) sits below the log scale's floor: it is put on the floor, inside the box.
+    star = next(t for t in fig.data if t.name == "the combination")
+    low, high = fig.layout.scene.zaxis.range
+    assert low <= star.z[0] <= high and star.z[0] > surface.cmin
+
+
+def test_the_offline_page_has_a_title_a_caption_and_the_whole_player(solo):
+    page = viz.standalone_html(solo, "Crack the safe: Adam on Rosenbrock", "300 steps from (-1.5, 2) <lr 0.01>")
+    assert "<title>Crack the safe: Adam on Rosenbrock</title>" in page and "<h1>" in page
+    assert "300 steps from (-1.5, 2) &lt;lr 0.01&gt;" in page  # escaped: a caption cannot inject markup
+    assert "Plotly.newPlot" in page and len(page) > 3_000_000  # plotly.js inlined: plays offline
+    assert "<script src=" not in page
+    assert "min-width" in page
 
 
 # --- summaries ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from viz.charts import (
     settings_heatmap,
     small_multiples_figure,
 )
+from viz.export import standalone_html
 from viz.paths import PathView, path_view
 from viz.style import PATH_PALETTE, OptimizerStyle, base_layout, label_for, style_at, style_for, styles_for
 from viz.summary import basin_summary, heatmap_summary, path_summary, race_summary
@@ -44,6 +45,7 @@ __all__ = [
     "race_summary",
     "settings_heatmap",
     "small_multiples_figure",
+    "standalone_html",
     "style_at",
     "style_for",
     "styles_for",

@@ -381,6 +381,11 @@ def test_needle_angle_maps_the_bounds_onto_the_dial():
 def test_every_layout_keeps_the_map_square_and_the_controls_apart(layout):
     fig = viz.crack_figure(ROSENBROCK, race(100, 3), layout=layout)
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    ravine = viz.PathView("SGD", "sgd", [[-9.0, 2.0], [0.0, 0.0]], [1.0, 0.0])
+    long_thin = Landscape(key="long", title="Long", description="", latex="", bounds=((-10.0, 10.0), (-3.0, 3.0)),
+                          minima=((0.0, 0.0),), min_value=0.0, start=(-9.0, 2.0), value_fn=lambda x, y: x * x + y * y,
+                          grad_fn=lambda x, y: (2 * x, 2 * y))
+    assert viz.crack_figure(long_thin, [ravine], layout=layout).layout.yaxis.scaleanchor is None  # fills its panel
     menu, slider = fig.layout.updatemenus[0], fig.layout.sliders[0]
     if layout == "phone":
         # Everything under the map, Play and Pause on their own row above a full-width slider.

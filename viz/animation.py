@@ -62,6 +62,8 @@ from viz.style import (
 from viz.surface import backdrop, landmark_traces
 
 LAYOUTS = ("desk", "phone", "presenter")
+# The map keeps equal units on both axes up to this ratio of its sides.
+LOCKED_ASPECT = 2.0
 # Static pieces per path: more pieces mean smaller unfinished pieces in each frame (bytes), fewer mean
 # fewer traces for plotly.js to walk at every frame (time); 12 keeps both low up to 7 hands x 1,000 steps.
 CHUNKS = 12
@@ -525,10 +527,14 @@ def _layout(landscape, geo: _Geometry, loss_ax: LossAxis | None, tracks, steps, 
         legend={**base_layout(presenter)["legend"], **geo.legend},
         xaxis={**ax, "domain": list(geo.map_x), "range": [x0, x1], "title": {"text": "" if phone else "x"},
                "constrain": "domain", "constraintoward": "left"},
-        # The map is square in data units: y is tied to x, and the axis with room to spare gives it up.
         yaxis={**ax, "domain": list(geo.map_y), "range": [y0, y1], "title": {"text": "" if phone else "y"},
-               "scaleanchor": "x", "scaleratio": 1, "constrain": "domain", "constraintoward": "top"},
+               "constrain": "domain", "constraintoward": "top"},
     )
+    if max(x1 - x0, y1 - y0) <= LOCKED_ASPECT * min(x1 - x0, y1 - y0):
+        # Equal units on both dials (square bounds give a square map, and a step's direction is drawn true):
+        # y is tied to x, and the axis with room to spare gives it up. A long thin vault (the ravine is 20 x 6)
+        # fills its panel instead: locked, it would be a strip a third of the panel high.
+        layout["yaxis"].update(scaleanchor="x", scaleratio=1)
     if title:
         layout["title"] = {"text": title, "font": {"size": s.title}, "x": 0, "xanchor": "left"}
     annotations = []

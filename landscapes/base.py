@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 
 import numpy as np
 
@@ -41,6 +42,12 @@ class Landscape:
     minimum_is_estimate: bool = False
     # The learner's text, for a surface built by `from_expression`; None for a built-in one.
     formula: str | None = None
+    # Rates the vault's story is told at, per optimizer key, where the story needs one (a hand caught in a
+    # dip); `optim.tuning.tune` uses them from the vault's own start. Read-only once built.
+    teaching_lr: Mapping[str, float] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "teaching_lr", MappingProxyType(dict(self.teaching_lr)))
 
     def __reduce__(self):
         # Pickled as a recipe, not by value (its functions are closures), so the app's caches can hold

@@ -225,9 +225,10 @@ _LANDSCAPES = (
         key="ravine",
         title="The ravine",
         description=(
-            "A long, narrow valley: the y dial is a hundred times touchier than the x dial. Plain gradient "
-            "descent zig-zags from wall to wall while inching along the floor; momentum averages the "
-            "rattle away and glides down the valley."
+            "A long, narrow valley: the y dial is a hundred times touchier than the x dial. A learning rate "
+            "small enough for the steep walls moves plain gradient descent only inches along the gentle "
+            "floor, and it does not get there in 200 steps. Momentum builds up speed along the floor and "
+            "gets to the combination several times sooner, weaving across the valley as it goes."
         ),
         latex=r"f(x, y) = 0.1\,x^2 + 10\,y^2",
         bounds=((-10.0, 10.0), (-3.0, 3.0)),
@@ -242,7 +243,8 @@ _LANDSCAPES = (
         title="The saddle",
         description=(
             "A door that seems open: the clicks lead to the centre and fall silent there, as if this were "
-            "the combination. It is a saddle, and the loss keeps falling along y for ever. Starting a hair "
+            "the combination. It is a saddle, and the loss keeps falling along y for ever, so there is no "
+            "bottom to find: a hand that escapes runs off the map, which here is the point. Starting a hair "
             "off the ridge, plain descent lingers at the centre, while Adam hears the faint sideways click "
             "and escapes."
         ),
@@ -254,14 +256,18 @@ _LANDSCAPES = (
         start=(-1.5, 0.01),
         value_fn=_saddle,
         grad_fn=_saddle_grad,
+        # With nothing to crack, the tuner has nothing to aim at: the story is told at the hands' defaults.
+        teaching_lr={"sgd": 0.01, "adam": 0.05, "adamw": 0.05},
     ),
     Landscape(
         key="rosenbrock",
         title="The slow banana (Rosenbrock)",
         description=(
             "Finding the curved valley floor is quick; following it to the combination at (1, 1) is slow, "
-            "because the floor bends and barely slopes. Plain descent crawls along the banana, while "
-            "momentum and adaptive methods keep up speed."
+            "because the floor bends and barely slopes. Plain descent crawls along the banana; momentum, "
+            "Nesterov and Adam carry their speed along the floor and get closest in 200 steps, while AdaGrad "
+            "and RMSprop, whose steps stay sized for the steep walls, fall behind even plain descent. "
+            "Nobody opens it in 200 steps."
         ),
         latex=r"f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2",
         bounds=((-2.0, 2.0), (-1.0, 3.0)),
@@ -346,8 +352,10 @@ _LANDSCAPES = (
         title="Three humps (three-hump camel)",
         description=(
             "Three dips in a row: the true combination in the middle and a shallower false one on each "
-            "side. A careful safecracker who starts out on the flank settles in a side dip and never hears "
-            "the better combination next door; enough momentum carries over the hump."
+            "side. A careful safecracker who starts out on the flank settles in the side dip and never "
+            "hears the better combination next door: plain descent at a small step, AdaGrad and RMSprop. "
+            "Momentum and Adam build up a swing that carries them over the hump into the middle. (Plain "
+            "descent with a bold first step, lr 0.07 or more, overshoots the side valley altogether.)"
         ),
         latex=r"f(x, y) = 2x^2 - 1.05\,x^4 + \frac{x^6}{6} + xy + y^2",
         bounds=((-2.5, 2.5), (-2.5, 2.5)),
@@ -356,13 +364,18 @@ _LANDSCAPES = (
         start=(-2.4, 2.4),
         value_fn=_three_hump_camel,
         grad_fn=_three_hump_camel_grad,
+        # Plain descent cracks it from 0.07 up, but only because its first step overshoots the side valley;
+        # the story is the careful hand caught in the dip.
+        teaching_lr={"sgd": 0.03},
     ),
     Landscape(
         key="six_hump_camel",
         title="Six humps, two winners (six-hump camel)",
         description=(
             "Six dips, and two of them tie for deepest, mirror images through the centre. Four shallower "
-            "dips wait on the flanks to catch a run that starts in the wrong place."
+            "dips wait on the flanks to catch a run that starts in the wrong place: from this start plain "
+            "descent is caught in one, while the other hands reach a deepest dip (AdaGrad and RMSprop one "
+            "twin, momentum and Adam the other)."
         ),
         latex=r"f(x, y) = \left(4 - 2.1\,x^2 + \frac{x^4}{3}\right)x^2 + xy + (4y^2 - 4)\,y^2",
         bounds=((-2.0, 2.0), (-1.2, 1.2)),
@@ -378,7 +391,8 @@ _LANDSCAPES = (
         description=(
             "A dial with a notch at every whole number, and each notch clicks like the real thing. Gradient "
             "descent stops in the first one it meets; only the broad bowl underneath the notches leads to "
-            "the true combination at the origin."
+            "the true combination at the origin. Momentum's swing can carry it over a notch or two, but "
+            "from this start no hand at a steady learning rate opens it."
         ),
         latex=r"f(x, y) = 20 + x^2 + y^2 - 10\left(\cos 2\pi x + \cos 2\pi y\right)",
         bounds=((-5.12, 5.12), (-5.12, 5.12)),
@@ -393,8 +407,9 @@ _LANDSCAPES = (
         title="The well in the plain (Ackley)",
         description=(
             "A bumpy, almost flat plain with one deep well in the middle. Far out, the clicks come from the "
-            "bumps rather than the well, so descent gets stuck. The well ends in a sharp cone whose slope "
-            "never fades, so a fixed step size rattles around the tip instead of settling."
+            "bumps rather than the well, so from this start every hand at a steady learning rate stops in "
+            "a bump short of the well. Only a rate big enough to jump the bumps gets in, and that is luck, "
+            "not skill."
         ),
         latex=(
             r"f(x, y) = -20\,e^{-0.2\sqrt{(x^2 + y^2)/2}}"
@@ -413,7 +428,7 @@ _LANDSCAPES = (
         description=(
             "The loss ranges from 3 to about a million, so the colours are logarithmic; on a linear scale "
             "everything but the walls would look flat. Among the false bottoms, one at (-0.6, -0.4) lies "
-            "right beside the combination and catches many runs."
+            "right beside the combination and catches runs that come in too fast, such as Adam at lr 0.5."
         ),
         latex=(
             r"f(x, y) = \left[1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
@@ -432,8 +447,9 @@ _LANDSCAPES = (
         title="The deeper corner (Styblinski-Tang)",
         description=(
             "Each dial has a shallow notch and a deep one on opposite sides of a hump, so the vault has "
-            "four dips and only the lower-left one opens it. Plain descent keeps each dial on the side it "
-            "started; momentum can swing a dial over its hump into the deeper notch."
+            "four dips and only the lower-left one opens it. Plain descent, AdaGrad and RMSprop keep each "
+            "dial on the side it started; the swing of momentum and Adam carries the x dial over its hump "
+            "into the deeper notch."
         ),
         latex=r"f(x, y) = \tfrac{1}{2}\left(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y\right)",
         bounds=((-5.0, 5.0), (-5.0, 5.0)),

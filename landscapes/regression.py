@@ -12,7 +12,7 @@ _TRUE_SLOPE = 1.5
 _TRUE_INTERCEPT = -1.0
 _NOISE = 0.6
 # All inputs lie right of x = 0, so a steeper slope and a lower intercept nearly cancel: the loss valley is
-# long and diagonal (condition number about 20), which is what makes this surface worth watching.
+# long and diagonal (its curvatures differ about 23-fold), which is what makes this surface worth watching.
 _X_RANGE = (0.0, 4.0)
 
 
@@ -58,7 +58,9 @@ def linear_regression() -> Landscape:
             "A real model's loss is a landscape too: the two dials are the slope w and intercept b of a "
             "line through the data points, and the loss is how badly the line misses them on average. "
             "Tilting the line up while sliding it down nearly cancels out, so the valley runs long and "
-            "diagonal, and plain gradient descent zig-zags across it."
+            "diagonal: its two curvatures differ about 23-fold. The default start already sits on the "
+            "valley floor, so gradient descent does not zig-zag here; it slides down the gentle floor, "
+            "and that is what takes the time."
         ),
         latex=r"L(w, b) = \frac{1}{n} \sum_{i=1}^{n} \left(w\,x_i + b - y_i\right)^2",
         bounds=((-1.0, 3.0), (-4.0, 5.0)),

@@ -30,6 +30,7 @@ class Hyperparameter:
     high: float = 1.0
     log: bool = False
     torch_default: float | bool | None = None  # shown where the teaching default differs from PyTorch's
+    plain: str = ""  # the symbol in plain text (μ, β₁) for labels; empty: labels use the name
 
     @property
     def is_switch(self) -> bool:
@@ -78,7 +79,7 @@ def weight_decay(default: float = 0.0, how: str = "L2"):
     text = ("Pulls the dials back toward zero on every step (decoupled: applied to the dials directly, "
             "as AdamW does)." if how == "decoupled" else
             "Adds λ·θ to the click (an L2 penalty): the hand is also pulled toward zero.")
-    return Hyperparameter("weight_decay", r"\lambda", default, NON_NEGATIVE, low=0.0, high=0.1, help=text,
+    return Hyperparameter("weight_decay", r"\lambda", default, NON_NEGATIVE, low=0.0, high=0.1, help=text, plain="λ",
                           torch_default=1e-2 if how == "decoupled" else 0.0)
 
 

@@ -105,9 +105,14 @@ def _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record):
     history = {}
     rng = np.random.default_rng(seed) if np.any(noise) else None
     grad_fn, step_fn = surface.grad_fn, spec.step
+    if getattr(spec, "uses_closure", False):
+        step_fn = _with_closure(step_fn, surface)
     state = spec.init(params, hp)
     if record:
-        history = {name: np.full((steps + 1, 2, n_runs), np.nan) for name in state}
+        # Memory that fits one (2, N) row (per dial, or per run like NAdam's momentum product) is recorded;
+        # larger state (LBFGS's history of steps) is not.
+        history = {name: np.full((steps + 1, 2, n_runs), np.nan) for name, value in state.items()
+                   if _fits_row(np.shape(value), params.shape)}
     single_lr = lr_per_update.shape[1] == 1
     for k in range(steps):
         gx, gy = grad_fn(params[0], params[1])
@@ -119,9 +124,30 @@ def _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record):
         trace[k + 1] = params
         if record:
             heard[k] = grad
-            for name, value in state.items():
-                history[name][k] = value
+            for name, values in history.items():
+                values[k] = state[name]
     return trace, heard, history
+
+
+def _fits_row(shape: tuple, row: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(shape, row) == row
+    except ValueError:
+        return False
+
+
+def _with_closure(step_fn, surface):
+    """The hook for rules that evaluate the vault themselves (a spec with `uses_closure=True`, LBFGS):
+    their step is called with `closure=f`, f(params (2, N)) -> (loss (N,), grad (2, N)), noise-free."""
+    def closure(params):
+        gx, gy = surface.grad_fn(params[0], params[1])
+        n_runs = params.shape[1]
+        grad = np.array((np.broadcast_to(gx, (n_runs,)), np.broadcast_to(gy, (n_runs,))), dtype=np.float64)
+        return np.broadcast_to(surface.value_fn(params[0], params[1]), (n_runs,)).astype(np.float64), grad
+
+    def step(params, grad, state, hp, lr, t):
+        return step_fn(params, grad, state, hp, lr, t, closure=closure)
+    return step
 
 
 def _state_table(spec, hp, history, lr_per_update, steps):

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import viz
-from ui import figures, page, scene, widgets
+from ui import figures, page, runs, scene, widgets
 
 PAGE = "crack"
 
@@ -17,7 +17,7 @@ if current is None:
 
 surface = current.surface
 spec = current.spec
-trajectory = current.trajectory()
+trajectory = runs.trajectory(current)
 path = viz.path_view(trajectory, label=spec.title)
 
 widgets.scene_caption(current)

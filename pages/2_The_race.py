@@ -3,6 +3,7 @@
 import streamlit as st
 
 import viz
+from lab.race import leaderboard
 from ui import page, race, widgets
 
 presenter = page.frame("The race")
@@ -19,8 +20,8 @@ if len(current.racers) < race.MIN_RACERS:
                icon=":material/sports_score:")
     st.stop()
 
-run_keys = current.run_keys()
-paths = race.paths(run_keys)
+scenes = current.scenes()
+paths = race.paths(scenes)
 start = current.start
 widgets.vault_caption(current.surface, f"{len(paths)} hands · {current.steps} steps from "
                                        f"({start[0]:.3g}, {start[1]:.3g})")
@@ -30,18 +31,18 @@ widgets.summary(viz.race_summary(paths), spun_off=spun)
 together, side_by_side = st.tabs(list(race.VIEWS), key="view", on_change="rerun")
 if together.open is not False:
     with together:
-        st.plotly_chart(race.race_figure(run_keys, presenter), width="stretch", key="race_map",
+        st.plotly_chart(race.race_figure(scenes, presenter), width="stretch", key="race_map",
                         config={"displaylogo": False})
         st.caption("Press ▶ Play to run the race; drag the step slider to scrub. Every hand moves on the same "
                    "clock, so whoever is ahead at a step is ahead in the race.")
 if side_by_side.open:
     with side_by_side:
-        st.plotly_chart(race.side_by_side_figure(run_keys, presenter), width="stretch", key="race_panels",
+        st.plotly_chart(race.side_by_side_figure(scenes, presenter), width="stretch", key="race_panels",
                         config={"displaylogo": False})
         st.caption("One map per hand, same vault and same axes: compare the shapes of the paths.")
 
 st.subheader("Leaderboard")
-table = race.leaderboard(paths, [h.hyperparameters["lr"] for h in current.hands], [h.tuned for h in current.hands])
+table = leaderboard(paths, [h.hyperparameters["lr"] for h in current.hands], [h.tuned for h in current.hands])
 st.dataframe(table, hide_index=True, width="stretch", column_config={
     "place": st.column_config.TextColumn("place", width="small"),
     "lr": st.column_config.NumberColumn("lr", format="%.4g", help="The learning rate this hand raced with."),
@@ -64,7 +65,7 @@ with words:
                "flat stretch a hand that has stalled, a jagged one a hand overshooting back and forth. ○ marks "
                "the crack, ✕ a spin-off.")
 with curves:
-    st.plotly_chart(race.loss_chart(run_keys, presenter), width="stretch", key="race_loss",
+    st.plotly_chart(race.loss_chart(scenes, presenter), width="stretch", key="race_loss",
                     config={"displaylogo": False})
 
 page.links()

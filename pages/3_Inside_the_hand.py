@@ -3,14 +3,12 @@
 import streamlit as st
 
 import viz
-from ui import inside, page, scene, widgets
+from ui import inside, page, runs, scene, widgets
 
 PAGE = "inside"
 
 presenter = page.frame("Inside the hand")
-# Read before the scene's controls: they rewrite the address bar without `step`.
-inside.restore_step()
-current = scene.scene_controls(PAGE, default_landscape="himmelblau")
+current = scene.scene_controls(PAGE, default_landscape="himmelblau", extra=(inside.STEP_SETTING,))
 
 st.title("Inside the hand")
 st.markdown("Slow the hand down to a single turn. What did it hear, what does it remember, how far does it "
@@ -19,7 +17,7 @@ if current is None:
     st.info("Fix the formula in the sidebar to see your vault.")
     st.stop()
 
-trajectory = current.trajectory()
+trajectory = runs.trajectory(current)
 path = viz.path_view(trajectory, label=current.spec.title)
 widgets.scene_caption(current)
 widgets.summary(viz.path_summary(path), spun_off=path.diverged_at is not None)
@@ -35,7 +33,7 @@ st.subheader("Every step")
 st.caption("Row t: the dials at point t, the loss there, the click heard (grad), the learning rate used, the "
            "memory right after hearing it, and the turn then made (update = point t+1 − point t). The last row "
            "has no turn; after a spin-off the rows are empty.")
-frame = inside.table(current.key())
+frame = inside.table(current)
 st.dataframe(frame, height=320, hide_index=True, width="stretch")
 st.download_button("All steps (CSV)", lambda: frame.to_csv(index=False), icon=":material/download:",
                    file_name=f"safecracker-{current.optimizer}-{current.landscape}-steps.csv", mime="text/csv",

@@ -1,8 +1,9 @@
 """Record reference paths from torch.optim itself, so the tests can compare without torch installed.
 
-Run with `make fixtures` (it installs torch from requirements-bench.txt). Writes
-tests/fixtures/torch_paths.json: for each case, the settings and every point torch.optim visits, in
-float64, with the gradient from autograd on the landscape's own formula.
+Run with `make fixtures` (it installs torch from requirements-bench.txt). Writes one JSON file per set
+of hands under tests/fixtures/ (`python scripts/make_torch_fixtures.py [file ...]` rewrites only the
+named ones, so each set can be recorded without touching the others): for each case, the settings and
+every point torch.optim visits, in float64, with the gradient from autograd on the landscape's own formula.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 import landscapes  # noqa: E402
 
-OUT = ROOT / "tests" / "fixtures" / "torch_paths.json"
+FIXTURES = ROOT / "tests" / "fixtures"
+OUT = FIXTURES / "torch_paths.json"
 STEPS = 120
 
 # (optimizer key, torch class, torch kwargs, landscape, start, schedule)
@@ -50,6 +52,107 @@ CASES = [
 ]
 
 
+# --- Adamax, NAdam, RAdam, Adadelta, ASGD and Adafactor (helper B1's hands) ----------------------------
+# torch's default dtype stays float32, as in a program that never changes it: the dials are float64, but
+# torch keeps some per-parameter numbers (NAdam's momentum product, ASGD's eta and mu) in float32 and the
+# NumPy hands round exactly there too. These cases run torch's single-tensor code (foreach=False).
+HANDS1_STEPS = 150
+
+# (our key, torch class, torch kwargs, landscape, start, schedule): each hand's distinctive options.
+HANDS1_CASES = [
+    ("adamax", "Adamax", {"lr": 0.05}, "rosenbrock", (-1.2, 1.0), None),
+    ("adamax", "Adamax", {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-3, "weight_decay": 0.05},
+     "beale", (1.0, 1.5), None),
+    ("adamax", "Adamax", {"lr": 0.05, "betas": (0.5, 0.9)}, "himmelblau", (0.5, -2.5), ("cosine", {})),
+    ("adamax", "Adamax", {"lr": 0.01, "betas": (0.95, 0.9999), "eps": 1e-6}, "ravine", None, None),
+    ("nadam", "NAdam", {"lr": 0.05}, "rosenbrock", (-1.2, 1.0), None),
+    ("nadam", "NAdam", {"lr": 0.02, "betas": (0.95, 0.99), "momentum_decay": 0.2, "weight_decay": 0.05},
+     "beale", (1.0, 1.5), None),
+    ("nadam", "NAdam", {"lr": 0.05, "momentum_decay": 0.05, "weight_decay": 0.3, "decoupled_weight_decay": True,
+                        "eps": 1e-6}, "himmelblau", (-0.3, 0.2), ("exponential", {"gamma": 0.98})),
+    ("nadam", "NAdam", {"lr": 0.01, "momentum_decay": 0.0}, "ravine", None, None),
+    ("radam", "RAdam", {"lr": 0.005}, "rosenbrock", (-1.2, 1.0), None),
+    ("radam", "RAdam", {"lr": 0.02, "betas": (0.8, 0.8), "weight_decay": 0.05}, "beale", (1.0, 1.5), None),
+    ("radam", "RAdam", {"lr": 0.03, "weight_decay": 0.2, "decoupled_weight_decay": True, "eps": 1e-4},
+     "himmelblau", (-0.3, 0.2), ("step", {"step_size": 40, "gamma": 0.5})),
+    ("radam", "RAdam", {"lr": 0.004, "betas": (0.9, 0.6)}, "ravine", None, None),
+    ("adadelta", "Adadelta", {"eps": 1e-6}, "himmelblau", (0.5, -2.5), None),
+    ("adadelta", "Adadelta", {"lr": 1.0, "eps": 1e-3}, "rosenbrock", (-1.2, 1.0), None),
+    ("adadelta", "Adadelta", {"lr": 0.5, "rho": 0.95, "eps": 1e-2, "weight_decay": 0.05}, "beale", (1.0, 1.5),
+     ("exponential", {"gamma": 0.99})),
+    ("adadelta", "Adadelta", {"lr": 2.0, "rho": 0.5, "eps": 1e-4}, "ravine", None, None),
+    ("asgd", "ASGD", {"lr": 1e-3, "t0": 50.0}, "rosenbrock", (-1.2, 1.0), None),
+    ("asgd", "ASGD", {"lr": 0.01, "lambd": 0.5, "alpha": 1.0, "t0": 10.0, "weight_decay": 0.05}, "himmelblau",
+     (0.5, -2.5), None),
+    ("asgd", "ASGD", {"lr": 0.003, "lambd": 2.0, "alpha": 0.5, "t0": 0.0}, "beale", (1.0, 1.5),
+     ("step", {"step_size": 30, "gamma": 0.5})),
+    ("asgd", "ASGD", {"lr": 0.01, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6}, "ravine", None, None),
+    ("adafactor", "Adafactor", {"lr": 0.05}, "rosenbrock", (-1.2, 1.0), None),
+    ("adafactor", "Adafactor", {"lr": 0.005, "beta2_decay": -0.5, "eps": (1e-10, 1e-2), "d": 2.0,
+                                "weight_decay": 0.1}, "himmelblau", (0.5, -2.5), None),
+    ("adafactor", "Adafactor", {"lr": 0.1, "eps": (None, 0.05)}, "beale", (1.0, 1.5), ("cosine", {})),
+    ("adafactor", "Adafactor", {"lr": 0.03, "beta2_decay": 0.0}, "ravine", None, None),
+]
+
+# State compared besides the path: our name -> torch's state key.
+HANDS1_STATE = {"nadam": {"mu_product": "mu_product"}, "asgd": {"ax": "ax", "eta": "eta", "mu": "mu"},
+                "adafactor": {"variance": "variance"}}
+
+
+def hands1_path(torch_class, kwargs, landscape, start, steps, schedule, state_names):
+    """The points torch.optim visits, and the state `state_names` (ours -> torch's) after every step."""
+    theta = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    optimizer = getattr(torch.optim, torch_class)([theta], **kwargs, foreach=False)
+    scheduler = None
+    if schedule is not None:
+        name, options = schedule
+        scheduler = {
+            "step": lambda: torch.optim.lr_scheduler.StepLR(optimizer, **options),
+            "exponential": lambda: torch.optim.lr_scheduler.ExponentialLR(optimizer, **options),
+            "cosine": lambda: torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=0.0),
+        }[name]()
+    path, states = [theta.detach().tolist()], {name: [] for name in state_names}
+    for _ in range(steps):
+        optimizer.zero_grad()
+        landscape.value_fn(theta[0], theta[1]).backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        path.append(theta.detach().tolist())
+        for name, torch_name in state_names.items():
+            states[name].append(optimizer.state[theta][torch_name].tolist())
+    return path, states
+
+
+def our_hyperparameters(kwargs):
+    """torch's keyword arguments under our names: Adafactor's eps=(eps1, eps2) is two knobs, and its
+    eps1=None means float64's machine epsilon (what torch uses for float64 dials)."""
+    ours = dict(kwargs)
+    if isinstance(ours.get("eps"), tuple):
+        eps1, ours["eps2"] = ours.pop("eps")
+        ours["eps1"] = float(torch.finfo(torch.float64).eps) if eps1 is None else eps1
+    return ours
+
+
+def write_hands1() -> None:
+    cases = []
+    for key, torch_class, kwargs, name, start, schedule in HANDS1_CASES:
+        surface = landscapes.LANDSCAPES[name]
+        start = tuple(surface.start) if start is None else start
+        points, states = hands1_path(torch_class, kwargs, surface, start, HANDS1_STEPS, schedule,
+                                     HANDS1_STATE.get(key, {}))
+        case = {"optimizer": key, "landscape": name, "start": list(start), "steps": HANDS1_STEPS,
+                "torch_kwargs": {**kwargs, "foreach": False}, "hyperparameters": our_hyperparameters(kwargs),
+                "schedule": schedule, "points": points}
+        if states:
+            case["state"] = states
+        cases.append(case)
+    out = FIXTURES / "torch_paths_hands1.json"
+    out.write_text(json.dumps({"torch": torch.__version__, "default_dtype": str(torch.get_default_dtype()),
+                               "cases": cases}, indent=1) + "\n")
+    print(f"wrote {len(cases)} reference paths from torch {torch.__version__} to {out.relative_to(ROOT)}")
+
+
 def torch_path(torch_class, kwargs, landscape, start, steps, schedule):
     theta = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     optimizer = getattr(torch.optim, torch_class)([theta], **kwargs)
@@ -73,7 +176,7 @@ def torch_path(torch_class, kwargs, landscape, start, steps, schedule):
     return path
 
 
-def main() -> None:
+def write_original_seven() -> None:
     cases = []
     for key, torch_class, kwargs, name, start, schedule in CASES:
         surface = landscapes.LANDSCAPES[name]
@@ -87,5 +190,164 @@ def main() -> None:
     print(f"wrote {len(cases)} reference paths from torch {torch.__version__} to {OUT.relative_to(ROOT)}")
 
 
+# --- Rprop, LBFGS and Muon (helper B2's hands) --------------------------------------------------------
+# (our key, torch class, torch kwargs, landscape, start, schedule). Lion has no torch class: its tests
+# check it against the paper's rule instead.
+HANDS2_CASES = [
+    ("rprop", "Rprop", {"lr": 0.01}, "rosenbrock", (-1.2, 1.0), None),
+    ("rprop", "Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-4, 0.5)}, "beale", (1.0, 1.5), None),
+    ("rprop", "Rprop", {"lr": 0.2, "etas": (0.6, 1.1), "step_sizes": (1e-3, 0.1)}, "himmelblau", (0.5, -2.5),
+     None),
+    # A schedule changes group["lr"], which Rprop never reads again: the path must not notice.
+    ("rprop", "Rprop", {"lr": 0.02}, "ravine", None, ("step", {"step_size": 30, "gamma": 0.5})),
+    ("lbfgs", "LBFGS", {"lr": 0.1, "max_iter": 1, "history_size": 10}, "rosenbrock", (-1.2, 1.0), None),
+    ("lbfgs", "LBFGS", {"lr": 1.0, "max_iter": 1, "max_eval": 25, "history_size": 10,
+                        "line_search_fn": "strong_wolfe"}, "rosenbrock", (-1.2, 1.0), None),
+    ("lbfgs", "LBFGS", {"lr": 1.0, "max_iter": 1, "max_eval": 6, "history_size": 3,
+                        "line_search_fn": "strong_wolfe", "tolerance_change": 1e-6}, "beale", (1.0, 1.5), None),
+    ("lbfgs", "LBFGS", {"lr": 1.0, "max_iter": 1, "line_search_fn": "strong_wolfe"}, "himmelblau", (0.5, -2.5),
+     None),
+    ("lbfgs", "LBFGS", {"lr": 0.5, "max_iter": 1, "history_size": 2, "tolerance_grad": 1e-4}, "himmelblau",
+     (-0.3, 0.2), None),
+    ("lbfgs", "LBFGS", {"lr": 0.2, "max_iter": 1, "history_size": 5}, "ravine", None, ("cosine", {})),
+    ("muon", "Muon", {"lr": 0.02}, "rosenbrock", (-1.2, 1.0), None),
+    ("muon", "Muon", {"lr": 0.05, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0}, "himmelblau",
+     (0.5, -2.5), None),
+    ("muon", "Muon", {"lr": 0.03, "momentum": 0.8, "weight_decay": 0.05, "ns_steps": 3,
+                      "adjust_lr_fn": "match_rms_adamw"}, "beale", (1.0, 1.5), None),
+    ("muon", "Muon", {"lr": 0.05, "eps": 1e-3}, "ravine", None, ("exponential", {"gamma": 0.98})),
+]
+# Random settings, 60 steps each, compared to the last bit: LBFGS on vaults where autograd's gradient
+# equals ours, so every branch of the line search (and torch's mix of floats and 0-dim tensors in it) is
+# exercised; Rprop and Muon on every plain vault (their sign and bfloat16 rounding absorb autograd's
+# last-bit differences).
+RANDOM_CASES, RANDOM_STEPS = {"lbfgs": 40, "rprop": 20, "muon": 20}, 60
+NS_SAMPLES = 4000  # random 1×2 matrices put through torch's Newton–Schulz, to measure our bfloat16 emulation
+
+
+def _scheduler(optimizer, schedule, steps):
+    if schedule is None:
+        return None
+    name, options = schedule
+    return {
+        "step": lambda: torch.optim.lr_scheduler.StepLR(optimizer, **options),
+        "exponential": lambda: torch.optim.lr_scheduler.ExponentialLR(optimizer, **options),
+        "cosine": lambda: torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps, eta_min=0.0),
+    }[name]()
+
+
+def hands2_path(torch_class, kwargs, landscape, start, steps, schedule):
+    """The path, and for LBFGS the running count of function evaluations after every step.
+
+    Muon takes only matrices, so the two dials are one 1×2 matrix; LBFGS is driven through a closure.
+    """
+    shape = (1, 2) if torch_class == "Muon" else (2,)
+    theta = torch.tensor(start, dtype=torch.float64).reshape(shape).requires_grad_(True)
+    optimizer = getattr(torch.optim, torch_class)([theta], **kwargs)
+    scheduler = _scheduler(optimizer, schedule, steps)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = landscape.value_fn(theta.reshape(-1)[0], theta.reshape(-1)[1])
+        loss.backward()
+        return loss
+
+    path, evaluations = [theta.detach().reshape(-1).tolist()], [0]
+    for _ in range(steps):
+        if torch_class == "LBFGS":
+            optimizer.step(closure)
+            evaluations.append(optimizer.state[theta]["func_evals"])
+        else:
+            closure()
+            optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        path.append(theta.detach().reshape(-1).tolist())
+    return path, evaluations
+
+
+def random_cases():
+    """(key, class, kwargs, landscape, start, schedule) drawn from a fixed seed."""
+    generator = torch.Generator().manual_seed(1)
+
+    def uniform(low, high):
+        return low + (high - low) * torch.rand((), dtype=torch.float64, generator=generator).item()
+
+    def settings(key):
+        if key == "lbfgs":
+            kwargs = {"lr": 10 ** uniform(-2, 0.5), "max_iter": 1, "history_size": int(uniform(1, 12)),
+                      "max_eval": int(uniform(1, 30)), "tolerance_change": 10 ** uniform(-12, -3),
+                      "tolerance_grad": 10 ** uniform(-10, -3)}
+            if uniform(0, 1) < 0.7:
+                kwargs["line_search_fn"] = "strong_wolfe"
+            return "LBFGS", kwargs
+        if key == "rprop":
+            return "Rprop", {"lr": 10 ** uniform(-3, 0), "etas": (uniform(0.05, 0.95), uniform(1.01, 2.0)),
+                             "step_sizes": (10 ** uniform(-8, -2), 10 ** uniform(-2, 1.5))}
+        kwargs = {"lr": 10 ** uniform(-3, -0.5), "momentum": uniform(0, 0.99), "nesterov": uniform(0, 1) < 0.5,
+                  "weight_decay": uniform(0, 0.3), "ns_steps": int(uniform(1, 8)), "eps": 10 ** uniform(-9, -1)}
+        if uniform(0, 1) < 0.3:
+            kwargs["adjust_lr_fn"] = "match_rms_adamw"
+        return "Muon", kwargs
+
+    cases = []
+    for key, count in RANDOM_CASES.items():
+        vaults = ("himmelblau", "ravine", "bowl") if key == "lbfgs" else ("himmelblau", "ravine", "bowl",
+                                                                         "rosenbrock", "beale")
+        for i in range(count):
+            name = vaults[i % len(vaults)]
+            torch_class, kwargs = settings(key)
+            (x0, x1), (y0, y1) = landscapes.LANDSCAPES[name].bounds
+            cases.append((key, torch_class, kwargs, name, (uniform(x0, x1), uniform(y0, y1)), None))
+    return cases
+
+
+def newton_schulz_samples():
+    """Inputs and torch's bfloat16 Newton–Schulz outputs for random 1×2 matrices over many scales."""
+    from torch.optim._muon import DEFAULT_A, DEFAULT_B, DEFAULT_C, EPS, _zeropower_via_newtonschulz
+
+    generator = torch.Generator().manual_seed(0)
+    directions = torch.randn(NS_SAMPLES, 2, dtype=torch.float64, generator=generator)
+    scales = 10.0 ** (torch.rand(NS_SAMPLES, 1, dtype=torch.float64, generator=generator) * 12 - 6)
+    inputs = directions * scales
+    outputs = {}
+    for steps in (5, 3):
+        outputs[str(steps)] = [
+            _zeropower_via_newtonschulz(row.reshape(1, 2), (DEFAULT_A, DEFAULT_B, DEFAULT_C), steps, EPS)
+            .double().reshape(-1).tolist() for row in inputs]
+    return {"inputs": inputs.tolist(), "outputs": outputs}
+
+
+def write_hands2() -> None:
+    cases = []
+    chosen = [(case, STEPS) for case in HANDS2_CASES] + [(case, RANDOM_STEPS) for case in random_cases()]
+    for (key, torch_class, kwargs, name, start, schedule), steps in chosen:
+        surface = landscapes.LANDSCAPES[name]
+        start = tuple(surface.start) if start is None else start
+        points, evaluations = hands2_path(torch_class, kwargs, surface, start, steps, schedule)
+        case = {"optimizer": key, "torch_kwargs": kwargs, "landscape": name, "start": list(start),
+                "steps": steps, "schedule": schedule, "points": points}
+        if torch_class == "LBFGS":
+            case["func_evals"] = evaluations
+        cases.append(case)
+    out = FIXTURES / "torch_paths_hands2.json"
+    out.write_text(json.dumps({"torch": torch.__version__, "cases": cases,
+                               "newton_schulz": newton_schulz_samples()}, indent=1) + "\n")
+    print(f"wrote {len(cases)} reference paths from torch {torch.__version__} to {out.relative_to(ROOT)}")
+
+
+WRITERS = {"torch_paths.json": write_original_seven, "torch_paths_hands1.json": write_hands1,
+           "torch_paths_hands2.json": write_hands2}
+
+
+def main(names: list[str]) -> None:
+    unknown = set(names) - set(WRITERS)
+    if unknown:
+        raise SystemExit(f"unknown fixture file {', '.join(sorted(unknown))}: choose from {', '.join(WRITERS)}")
+    for name in names or WRITERS:
+        WRITERS[name]()
+
+
 if __name__ == "__main__":
-    main()
+    torch.set_num_threads(1)
+    main(sys.argv[1:])

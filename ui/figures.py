@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import viz
+from lab.scene import Scene
 from ui import runs
 
 
@@ -32,26 +33,18 @@ def frozen(figure: go.Figure) -> go.Figure:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _crack(scene_key: tuple, presenter: bool):
-    trajectory = runs.scene_trajectory(scene_key)
-    surface = trajectory.landscape
-    return frozen(viz.crack_figure(surface, [viz.path_view(trajectory, label=viz.label_for(trajectory.optimizer))],
+def crack(scene: Scene, presenter: bool = False):
+    """The main animated figure of one run: map, loss curve and dials on one timeline."""
+    trajectory = runs.trajectory(scene)
+    return frozen(viz.crack_figure(trajectory.landscape, [viz.path_view(trajectory, label=scene.spec.title)],
                                    presenter=presenter))
 
 
-def crack(scene, presenter: bool = False):
-    """The main animated figure of one run: map, loss curve and dials on one timeline."""
-    return _crack(scene.key(), presenter)
-
-
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _surface_3d(scene_key: tuple, presenter: bool):
-    trajectory = runs.scene_trajectory(scene_key)
-    return frozen(viz.surface_figure(trajectory.landscape, [viz.path_view(trajectory)], presenter=presenter))
-
-
-def surface_3d(scene, presenter: bool = False):
-    return _surface_3d(scene.key(), presenter)
+def surface_3d(scene: Scene, presenter: bool = False):
+    trajectory = runs.trajectory(scene)
+    return frozen(viz.surface_figure(trajectory.landscape, [viz.path_view(trajectory, label=scene.spec.title)],
+                                     presenter=presenter))
 
 
 def standalone_html(figure) -> str:
@@ -62,6 +55,6 @@ def standalone_html(figure) -> str:
 @st.cache_resource(max_entries=32, show_spinner=False)
 def demo(landscape: str, start: tuple, steps: int, lr: float, presenter: bool = False):
     """The home page's single dial-turning animation: plain SGD on one vault."""
-    trajectory = runs.trajectory("sgd", landscape, "", (), start, steps, (("lr", lr),))
+    trajectory = runs.trajectory(Scene(landscape, "", (), "sgd", (("lr", lr),), steps, start))
     path = viz.path_view(trajectory, label=f"SGD, learning rate {lr:g}")
     return frozen(viz.crack_figure(trajectory.landscape, [path], presenter=presenter, show_loss=True)), path

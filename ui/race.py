@@ -1,10 +1,5 @@
-"""The race: two to seven hands on the same vault from the same start, each at its own best learning rate.
-
-Tuning is one batched run per hand over its learning-rate ladder (`optim.tuning.lr_ladder`, the same rungs
-the slider offers), under the race's own conditions: vault, start, steps, noise, schedule and the hand's
-other settings. The pure parts (`leaderboard`, `loss_summary`) take arrays and
-paths, so tests call them without Streamlit.
-"""
+"""The race's sidebar and cached calls: two to seven hands on the same vault from the same start, each at its
+own best learning rate. Tuning and ranking are `lab.race`'s."""
 
 from __future__ import annotations
 
@@ -13,12 +8,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import optim
 import viz
-from optim.tuning import choose_rung, lr_ladder
+from lab.race import tune
+from lab.scene import Scene, surface_or_refusal
+from optim.tuning import Tuning
 from ui import figures, runs, scene, url_state
 from ui.url_state import Setting
 from viz.scales import format_loss
@@ -32,41 +28,14 @@ VIEWS = ("Together", "Side by side")
 _TUNED = "_race_tuned_lr"  # per hand: the tuned lr last put on its slider (None once the learner moves it)
 
 # ---------------------------------------------------------------------------------------------------------
-# Tuning (pure core + one cached batch per hand)
-
-
-@dataclass(frozen=True)
-class Tuning:
-    lr: float
-    reason: str  # why this rung, in words
-    rungs: int
-    spun_off: int  # how many rungs of the ladder spun off
-
-
-def ladder(optimizer: str) -> np.ndarray:
-    h = optim.OPTIMIZERS[optimizer].hyperparameter("lr")
-    return lr_ladder(h.low, h.high)
+# Tuning: one cached batch per hand
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def tune_lr(optimizer: str, landscape: str, expression: str, bounds: tuple, start: tuple, steps: int,
             others: tuple, noise: float = 0.0, seed: int = 0, schedule: str = "constant") -> Tuning:
-    """The best rung of the hand's lr ladder for this race (optim.tuning.choose_rung, "fast"), from one
-    batched run under the race's own conditions."""
-    rungs = ladder(optimizer)
-    surface = runs.surface(landscape, expression, bounds)
-    batch = optim.simulate(optimizer, surface, start=start, steps=steps, noise=noise, seed=seed, schedule=schedule,
-                           lr=rungs, record_state=False, **dict(others))
-    settled = batch.settled_at()
-    best = choose_rung(settled, batch.final_loss, batch.diverged_at, steps, prefer="fast")
-    lost = int((batch.diverged_at >= 0).sum())
-    if batch.diverged_at[best] >= 0:
-        reason = "every rung of the ladder spun off, so this is the smallest"
-    elif settled[best] >= 0:
-        reason = f"the rung that reaches the combination soonest and stays there (from step {settled[best]})"
-    else:
-        reason = "no rung cracks the safe in time; this one ends with the lowest loss"
-    return Tuning(float(rungs[best]), reason, len(rungs), lost)
+    """The best rung of the hand's lr ladder under the race's own conditions (`lab.race.tune`)."""
+    return tune(Scene(landscape, expression, bounds, optimizer, others, steps, start, noise, seed, schedule))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -117,18 +86,18 @@ def _use_tuned(optimizer: str) -> None:
     st.session_state[f"{optimizer}.lr"] = math.nan
 
 
-def racer_controls(optimizer: str, container, conditions: tuple) -> tuple[dict, Tuning, bool]:
+def racer_controls(optimizer: str, container, course: Scene) -> tuple[dict, Tuning, bool]:
     """The hand's expander: its tuned lr, a way back to it, and its sliders (keys `<key>.<name>`).
 
-    `conditions` is (landscape, expression, bounds, start, steps, noise, seed, schedule). Returns the
-    hyperparameters, the tuning and whether the lr is the tuned one.
+    `course` is what the hands share. Returns the hyperparameters, the tuning and whether the lr is the
+    tuned one.
     """
     spec = optim.OPTIMIZERS[optimizer]
     prefix = f"{optimizer}."
     others = tuple((h.name, st.session_state.get(prefix + h.name, h.default))
                    for h in spec.hyperparameters if h.name != "lr")
-    landscape, expression, bounds, start, steps, noise, seed, schedule = conditions
-    tuning = tune_lr(optimizer, landscape, expression, bounds, start, steps, others, noise, seed, schedule)
+    tuning = tune_lr(optimizer, course.landscape, course.expression, course.bounds, course.start, course.steps,
+                     others, course.noise, course.seed, course.schedule)
     following = _follows_tuning(optimizer)
     if following:
         st.session_state[prefix + "lr"] = tuning.lr
@@ -164,19 +133,21 @@ class RaceScene:
     surface: object | None
     refusal: str | None
     racers: list[str]
-    conditions: tuple  # (landscape, expression, bounds, start, steps, noise, seed, schedule)
+    course: Scene  # what every hand shares (its optimizer and settings are left empty)
     hands: list[Hand]
 
     @property
     def start(self) -> tuple[float, float]:
-        return self.conditions[3]
+        return self.course.start
 
     @property
     def steps(self) -> int:
-        return self.conditions[4]
+        return self.course.steps
 
-    def run_keys(self) -> tuple:
-        return tuple(run_key(h.optimizer, h.hyperparameters, self.conditions) for h in self.hands)
+    def scenes(self) -> tuple[Scene, ...]:
+        """Each hand's run, in the order the learner picked them."""
+        return tuple(dataclasses.replace(self.course, optimizer=h.optimizer,
+                                         hyperparameters=tuple(h.hyperparameters.items())) for h in self.hands)
 
 
 def controls() -> RaceScene:
@@ -189,7 +160,7 @@ def controls() -> RaceScene:
     sidebar = st.sidebar
     sidebar.header("The vault")
     landscape, expression, bounds = scene.landscape_picker(sidebar)
-    surface = runs.surface_or_error(landscape, expression, bounds)
+    surface = surface_or_refusal(landscape, expression, bounds)
     refusal = surface if isinstance(surface, str) else None
     if refusal:
         sidebar.error(refusal, icon=":material/front_hand:")
@@ -198,8 +169,6 @@ def controls() -> RaceScene:
     sidebar.header("The run")
     extras = scene.run_controls(sidebar)
     start = None if refusal else scene.start_sliders(surface, sidebar)
-    for problem in st.session_state.pop("_start_problems", []):
-        st.warning(f"Ignored {problem}; using the vault's own start instead.", icon=":material/warning:")
 
     hands_box.header("The hands")
     racers = hands_box.multiselect(
@@ -207,86 +176,39 @@ def controls() -> RaceScene:
         format_func=lambda k: optim.OPTIMIZERS[k].title,
         help="Two to seven hands race on the same vault from the same start. Each starts at its own tuned "
              "learning rate; open a hand below to change its settings.")
-    conditions = (landscape, expression, bounds, start, extras["steps"], float(extras["noise"]),
-                  int(extras["seed"]), extras["schedule"])
-    entries = [] if refusal else [Hand(key, *racer_controls(key, hands_box, conditions)) for key in racers]
+    course = Scene(landscape, expression, bounds, "", (), extras["steps"], start, float(extras["noise"]),
+                   int(extras["seed"]), extras["schedule"])
+    entries = [] if refusal else [Hand(key, *racer_controls(key, hands_box, course)) for key in racers]
 
     shown_vault = vault if landscape == scene.CUSTOM else vault[:1]
     following = {h.optimizer: h.tuned for h in entries}
     url_state.publish(PAGE, [*shown_vault, racers_setting, *run, view,
                              *shown_settings(hands, list(following), following)])
-    return RaceScene(None if refusal else surface, refusal, list(racers), conditions, entries)
+    return RaceScene(None if refusal else surface, refusal, list(racers), course, entries)
 
 
 # ---------------------------------------------------------------------------------------------------------
 # The race's runs, table and figures
 
 
-def run_key(optimizer: str, hyperparameters: dict, conditions: tuple) -> tuple:
-    """One hand's run as plain names and numbers, in `runs.trajectory`'s argument order."""
-    landscape, expression, bounds, start, steps, noise, seed, schedule = conditions
-    return (optimizer, landscape, expression, bounds, start, steps, tuple(hyperparameters.items()), noise, seed,
-            schedule)
-
-
-def paths(run_keys: tuple) -> list[viz.PathView]:
-    return [viz.path_view(runs.trajectory(*key), label=viz.label_for(key[0])) for key in run_keys]
-
-
-def _surface(run_keys: tuple):
-    _, landscape, expression, bounds, *_ = run_keys[0]
-    return runs.surface(landscape, expression, bounds)
+def paths(scenes: tuple[Scene, ...]) -> list[viz.PathView]:
+    return [viz.path_view(runs.trajectory(scene), label=scene.spec.title) for scene in scenes]
 
 
 # Figures are shared objects, not copies (see ui/figures.py).
 @st.cache_resource(max_entries=32, show_spinner=False)
-def race_figure(run_keys: tuple, presenter: bool):
-    return figures.frozen(viz.crack_figure(_surface(run_keys), paths(run_keys), presenter=presenter))
+def race_figure(scenes: tuple, presenter: bool):
+    return figures.frozen(viz.crack_figure(scenes[0].surface, paths(scenes), presenter=presenter))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def side_by_side_figure(run_keys: tuple, presenter: bool):
-    return figures.frozen(viz.small_multiples_figure(_surface(run_keys), paths(run_keys), presenter=presenter))
+def side_by_side_figure(scenes: tuple, presenter: bool):
+    return figures.frozen(viz.small_multiples_figure(scenes[0].surface, paths(scenes), presenter=presenter))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def loss_chart(run_keys: tuple, presenter: bool):
-    return figures.frozen(viz.loss_figure(paths(run_keys), min_value=_surface(run_keys).min_value, presenter=presenter))
-
-
-def _rank(path: viz.PathView) -> tuple:
-    """Cracked and stayed (soonest first), then still turning (lowest loss first), then spun off (the
-    longest survivor first)."""
-    if path.diverged_at is not None:
-        return (2, -path.diverged_at, 0.0)
-    if path.settled_at is not None:
-        return (0, path.settled_at, path.final_loss)
-    return (1, 0, np.nan_to_num(path.final_loss, nan=np.inf))
-
-
-MEDALS = ("🥇", "🥈", "🥉")
-
-
-def leaderboard(race: list[viz.PathView], lrs: list[float], tuned: list[bool]) -> pd.DataFrame:
-    """One row per hand, best first (see `_rank`): place, optimizer, lr (and whether it is tuned), steps
-    to crack ("never"), final loss (the last finite one for a run that spun off) and the step it spun off
-    at ("—" for none)."""
-    rows = []
-    for path, lr, is_tuned in zip(race, lrs, tuned, strict=True):
-        rows.append({
-            "optimizer": path.label,
-            "lr": float(lr),
-            "lr from": "tuned" if is_tuned else "yours",
-            # Words, not empty cells: "never" reads better than a blank for a hand that did not get there.
-            "steps to crack": "never" if path.cracked_at is None else str(path.cracked_at),
-            "final loss": path.final_loss,
-            "spun off at": "—" if path.diverged_at is None else f"step {path.diverged_at}",
-            "_rank": _rank(path),
-        })
-    table = pd.DataFrame(rows).sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
-    places = [f"{MEDALS[i]} {i + 1}" if i < len(MEDALS) else str(i + 1) for i in range(len(table))]
-    table.insert(0, "place", places)
-    return table
+def loss_chart(scenes: tuple, presenter: bool):
+    return figures.frozen(viz.loss_figure(paths(scenes), min_value=scenes[0].surface.min_value, presenter=presenter))
 
 
 def loss_summary(race: list[viz.PathView]) -> str:

@@ -1,65 +1,26 @@
-"""The scene: which vault, which hand, which settings. Sidebar widgets bound to the URL, and the result as
-plain names and numbers that the cached runs take."""
+"""The scene's sidebar: which vault, which hand, which settings, as widgets bound to the URL; the answer is a
+`lab.scene.Scene`, the frozen names and numbers the cached runs take."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
 import landscapes
 import optim
-from optim.tuning import lr_ladder
+from lab.scene import CUSTOM, Scene, surface_or_refusal
+from optim.tuning import ladder_for
 from ui import runs, url_state
 from ui.url_state import Setting
 
-CUSTOM = runs.CUSTOM
 DEFAULT_EXPRESSION = "sin(x)*cos(y) + 0.1*(x^2 + y^2)"
 STEPS = (10, 1000)
 NOISE_LEVELS = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 
 
-@dataclass(frozen=True)
-class Scene:
-    """Everything a run needs, as names and numbers (so it can key a cache and travel in a URL)."""
-
-    landscape: str
-    expression: str
-    bounds: tuple[tuple[float, float], tuple[float, float]]
-    optimizer: str
-    hyperparameters: tuple[tuple[str, float | bool], ...]
-    steps: int
-    start: tuple[float, float]
-    noise: float = 0.0
-    seed: int = 0
-    schedule: str = "constant"
-
-    @property
-    def spec(self) -> optim.OptimizerSpec:
-        return optim.OPTIMIZERS[self.optimizer]
-
-    def key(self) -> tuple:
-        """The scene as plain names and numbers, for the cached calls."""
-        return (self.landscape, self.expression, self.bounds, self.optimizer, self.hyperparameters, self.steps,
-                self.start, self.noise, self.seed, self.schedule)
-
-    @property
-    def surface(self) -> landscapes.Landscape:
-        return runs.surface(self.landscape, self.expression, self.bounds)
-
-    def trajectory(self) -> optim.Trajectory:
-        return runs.trajectory(self.optimizer, self.landscape, self.expression, self.bounds, self.start,
-                               self.steps, self.hyperparameters, self.noise, self.seed, self.schedule)
-
-    def hp(self) -> dict:
-        return dict(self.hyperparameters)
-
-
 def lr_options(spec: optim.OptimizerSpec, current: float | None = None) -> list[float]:
-    """Learning rates a log slider offers: 1, 2, 3, 5 and 7 per decade across the optimizer's range."""
-    h = spec.hyperparameter("lr")
-    options = [float(v) for v in lr_ladder(h.low, h.high)]
+    """The rungs of the spec's lr ladder (1, 2, 3, 5 and 7 per decade), with the current value among them."""
+    options = [float(v) for v in ladder_for(spec)]
     if current is not None and current not in options:
         options = sorted({*options, current})
     return options
@@ -191,8 +152,8 @@ def start_sliders(surface: landscapes.Landscape, container=st) -> tuple[float, f
         value = st.session_state.get(key, np.nan)
         if value is None or not np.isfinite(value) or not low <= value <= high:
             if value is not None and np.isfinite(value):
-                st.session_state.setdefault("_start_problems", []).append(
-                    f"{key}={value:g} lies outside this vault's bounds [{low:g}, {high:g}]")
+                st.warning(f"Ignored {key}={value:g}, which lies outside this vault's bounds [{low:g}, {high:g}]; "
+                           "using the vault's own start instead.", icon=":material/warning:")
             st.session_state[key] = float(default)
     sx = container.slider("start x (first dial)", float(x0), float(x1), key="start_x", step=_slider_step(x1 - x0),
                           help="Where the hand starts on the first dial. Tip: click the map to set both.")
@@ -228,14 +189,6 @@ def run_controls(container=st, *, steps: bool = True, extras: bool = True) -> di
     return out
 
 
-def _pending(key: str, default: str, options) -> str:
-    """A choice before its widget is drawn: this session's value, else the URL's (if valid), else the default."""
-    value = st.session_state.get(key)
-    if value is None:
-        value = st.query_params.get(key, default)
-    return value if value in options else default
-
-
 def _reset_hyperparameters() -> None:
     """A new hand starts from its own defaults, not from the last hand's settings."""
     for spec in optim.OPTIMIZERS.values():
@@ -244,26 +197,27 @@ def _reset_hyperparameters() -> None:
 
 
 def scene_controls(page: str, *, default_landscape: str = "rosenbrock", default_optimizer: str = "adam",
-                   default_steps: int = 200) -> Scene | None:
-    """The whole sidebar of a one-optimizer page (Crack the safe, Inside the hand).
+                   default_steps: int = 200, extra: tuple[Setting, ...] = ()) -> Scene | None:
+    """The whole sidebar of a one-optimizer page (Crack the safe, Inside the hand); `extra` are the page's own
+    settings that share the address bar with the scene (Inside the hand's `step`).
 
     Returns the scene, or None when the learner's formula is refused (the reason is shown by the box).
     """
-    chosen = _pending("optimizer", default_optimizer, optim.OPTIMIZERS)
+    chosen = url_state.pending_choice("optimizer", default_optimizer, optim.OPTIMIZERS)
     spec = optim.OPTIMIZERS[chosen]
-    vault_key = _pending("landscape", default_landscape, [*landscapes.LANDSCAPES, CUSTOM])
+    vault_key = url_state.pending_choice("landscape", default_landscape, [*landscapes.LANDSCAPES, CUSTOM])
     lr = runs.suggested_lr(chosen, vault_key, default_steps)
     vault = landscape_settings(default_landscape)
     hand = [url_state.choice("optimizer", default_optimizer, list(optim.OPTIMIZERS)),
             *hyperparameter_settings(spec, lr=lr)]
     run = run_settings(default_steps)
-    url_state.restore(page, [*vault, *hand, *run])
+    url_state.restore(page, [*vault, *hand, *run, *extra])
     url_state.show_problems(page)
 
     sidebar = st.sidebar
     sidebar.header("The vault")
     key, expression, bounds = landscape_picker(sidebar)
-    surface = runs.surface_or_error(key, expression, bounds)
+    surface = surface_or_refusal(key, expression, bounds)
     if isinstance(surface, str):
         sidebar.error(surface, icon=":material/front_hand:")
     sidebar.header("The hand")
@@ -275,10 +229,8 @@ def scene_controls(page: str, *, default_landscape: str = "rosenbrock", default_
     sidebar.header("The run")
     extras = run_controls(sidebar)
     start = None if isinstance(surface, str) else start_sliders(surface, sidebar)
-    for problem in st.session_state.pop("_start_problems", []):
-        st.warning(f"Ignored {problem}; using the vault's own start instead.", icon=":material/warning:")
     shown = vault if key == CUSTOM else vault[:1]
-    url_state.publish(page, [*shown, *hand, *run])
+    url_state.publish(page, [*shown, *hand, *run, *extra])
     if start is None:
         return None
     return Scene(key, expression, bounds, optimizer, tuple(hp.items()), extras["steps"], start,

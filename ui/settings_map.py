@@ -1,14 +1,11 @@
-"""The map of settings: a learning-rate × β grid of runs computed as one batch, and the basins of a vault's minima.
-
-Pure logic first (the grids, what a batch of runs comes to, the stability theory, a clicked cell as a link),
-then the cached calls the page makes, then thin wrappers around `viz` figures that make their cells clickable.
+"""The map of settings, the page's pieces: cached batches, the figures (viz's, made clickable) and their
+sentences, and the callbacks that keep the grid's ranges sensible. The grids, batches, basins and theory
+are `lab.sweeps` and `lab.stability`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import plotly.colors
@@ -18,363 +15,47 @@ import streamlit as st
 import landscapes
 import optim
 import viz
-from landscapes.classic import QUADRATIC_CURVATURE
-from viz.scales import format_loss
+from lab import stability, sweeps
+from lab.sweeps import (
+    METRICS,
+    BasinGrid,
+    Grid,
+    GridOutcome,
+    axis,
+    basin_index,
+    basin_rows,
+    best_cell,
+    grid_outcome,
+    run_rows,
+    theory_agreement,
+)
+from ui import scene, url_state, widgets
+from viz.scales import LOSS_FLOOR, format_loss
 from viz.style import INK, SPUN_OFF, sizes
 
 CRACK_PAGE = "pages/1_Crack_the_safe.py"
-# The name Crack the safe registers its settings under in url_state: a jump from here clears that page's
-# "already read the address" mark, so the settings carried in the link are read again even on a return visit.
-
-RESOLUTION = (10, 80)
-DEFAULT_RESOLUTION = 40
-BASIN_RESOLUTION = 60
-# Runs × recorded steps per batch: keeps one batch's paths near 10 MB however large the grid or the run.
-RUN_STEPS_PER_BATCH = 400_000
-MIN_BATCHES = 4  # so the progress bar moves even when one batch would do
-# Learning rates the grid's two ends can take: 1, 2 and 5 per decade.
-LR_CHOICES = tuple(round(m * 10.0**e, 12) for e in range(-5, 2) for m in (1, 2, 5))
-LOSS_FLOOR = 1e-12  # final losses below this read as "at the minimum": a log colour scale needs a floor
 NOT_CRACKED_COLOR = "#e3e8ee"
 
 
-# --- the second axis -----------------------------------------------------------------------------------
+# --- cached calls (frozen grids in, small arrays out) ----------------------------------------------------
 
-@dataclass(frozen=True)
-class BetaAxis:
-    """The hyperparameter an optimizer's map puts on its vertical axis."""
-
-    name: str  # the hyperparameter, as optim and the URL of Crack the safe name it
-    label: str  # axis title
-    symbol: str  # short, for hover text and sentences
-    low: float
-    high: float
-    note: str  # why this knob, in a sentence
-
-    @property
-    def default_range(self) -> tuple[float, float]:
-        return self.low, self.high
+@st.cache_data(max_entries=256, show_spinner=False)
+def cached_rows(grid: Grid, first: int, stop: int) -> GridOutcome:
+    return run_rows(grid, first, stop)
 
 
-def _axis(optimizer: str, name: str, label: str, symbol: str, note: str) -> BetaAxis:
-    h = optim.OPTIMIZERS[optimizer].hyperparameter(name)
-    return BetaAxis(name, label, symbol, float(h.low), float(h.high), note)
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_basin_rows(grid: BasinGrid, first: int, stop: int) -> np.ndarray:
+    return basin_rows(grid, first, stop)
 
 
-BETA_AXES: dict[str, BetaAxis] = {
-    "sgd": _axis("sgd", "weight_decay", "weight decay λ", "λ",
-                 "Plain SGD keeps no memory, so it has no β: its only other knob, weight decay λ, takes the "
-                 "vertical axis. It adds λ to every curvature, so it lowers the largest safe learning rate a "
-                 "little."),
-    "momentum": _axis("momentum", "momentum", "momentum μ", "μ",
-                      "How much of its last swing the hand keeps: more swing goes faster, and also lets a "
-                      "larger learning rate stay stable."),
-    "nesterov": _axis("nesterov", "momentum", "momentum μ", "μ",
-                      "Nesterov's look-ahead brakes early, so its stable region is narrower than heavy-ball "
-                      "momentum's for the same μ."),
-    "adagrad": _axis("adagrad", "lr_decay", "learning-rate decay δ", "δ",
-                     "AdaGrad has no β either: its memory is the sum of every click. Its learning-rate decay δ "
-                     "takes the vertical axis, shrinking the reach a little more on every step."),
-    "rmsprop": _axis("rmsprop", "alpha", "memory of loudness α", "α",
-                     "RMSprop's α says how long it remembers how loud the clicks were."),
-    "adam": _axis("adam", "beta1", "momentum β₁", "β₁", "Adam's β₁ is its momentum: how long it remembers "
-                  "which way the clicks pointed."),
-    "adamw": _axis("adamw", "beta1", "momentum β₁", "β₁", "AdamW's β₁ is its momentum: how long it remembers "
-                   "which way the clicks pointed."),
-}
-
-
-def default_lr_range(optimizer: str) -> tuple[float, float]:
-    """Three decades for most hands; AdaGrad, whose reach shrinks by itself, is shown one decade higher."""
-    return (1e-3, 10.0) if optimizer == "adagrad" else (1e-3, 1.0)
-
-
-# --- metrics ----------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Metric:
-    title: str  # for the picker
-    label: str  # for the colour bar
-    help: str
-
-
-METRICS: dict[str, Metric] = {
-    "steps_to_crack": Metric("Steps to crack", "steps to crack",
-                             "How many clicks until the dials first come within 1% of the map's width of the "
-                             "combination (dark is fast)."),
-    "final_loss": Metric("Final loss", "final loss",
-                         "The loss after the last step, above the vault's lowest loss, on a log scale "
-                         "(dark is low)."),
-    "diverged": Metric("Spun off?", "spun off",
-                       "Just the yes-or-no: which settings threw the dials off the map."),
-}
-
-
-# --- the learning-rate × β grid -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Grid:
-    """One optimizer on one vault, over learning rates (log-spaced, columns) × its second knob (rows)."""
-
-    landscape: str
-    optimizer: str
-    steps: int
-    start: tuple[float, float]
-    lr_range: tuple[float, float]
-    beta_range: tuple[float, float]
-    resolution: int = DEFAULT_RESOLUTION
-
-    @property
-    def axis(self) -> BetaAxis:
-        return BETA_AXES[self.optimizer]
-
-    @property
-    def lrs(self) -> np.ndarray:
-        lo, hi = self.lr_range
-        return np.logspace(math.log10(lo), math.log10(hi), self.resolution)
-
-    @property
-    def betas(self) -> np.ndarray:
-        return np.linspace(*self.beta_range, self.resolution)
-
-    @property
-    def surface(self) -> landscapes.Landscape:
-        return landscapes.LANDSCAPES[self.landscape]
-
-    def key(self) -> tuple:
-        """The grid as names and numbers, for the cache."""
-        return (self.landscape, self.optimizer, self.steps, self.start, self.lr_range, self.beta_range,
-                self.resolution)
-
-    def row_batches(self) -> list[tuple[int, int]]:
-        """Rows [first, stop) per batch: at least MIN_BATCHES, and few enough runs × steps per batch."""
-        return _row_batches(self.resolution, self.resolution, self.steps)
-
-
-def _row_batches(rows: int, per_row: int, steps: int) -> list[tuple[int, int]]:
-    batches = max(MIN_BATCHES, math.ceil(rows * per_row * (steps + 1) / RUN_STEPS_PER_BATCH))
-    size = max(1, math.ceil(rows / batches))
-    return [(first, min(first + size, rows)) for first in range(0, rows, size)]
-
-
-@dataclass(frozen=True)
-class GridOutcome:
-    """What every run on the grid came to, (rows = β, columns = lr): small arrays, never the paths."""
-
-    final_gap: np.ndarray  # final loss above the vault's minimum (or the loss itself); NaN if spun off
-    cracked_at: np.ndarray  # first step within the cracking tolerance, -1 if never
-    diverged_at: np.ndarray  # step it spun off at, -1 if never
-
-    @property
-    def spun_off(self) -> np.ndarray:
-        return self.diverged_at >= 0
-
-    @property
-    def not_cracked(self) -> np.ndarray:
-        return (self.cracked_at < 0) & ~self.spun_off
-
-
-def run_rows(grid: Grid, first: int, stop: int) -> GridOutcome:
-    """Rows [first, stop) of the grid, as one vectorised batch: one `optim.simulate` call."""
-    betas = grid.betas[first:stop]
-    LR, B = np.meshgrid(grid.lrs, betas)
-    trajectory = optim.simulate(grid.optimizer, grid.landscape, np.asarray(grid.start, dtype=np.float64),
-                                grid.steps, record_state=False, lr=LR.ravel(), **{grid.axis.name: B.ravel()})
-    shape = LR.shape
-    minimum = grid.surface.min_value
-    final = np.asarray(trajectory.final_loss, dtype=np.float64)
-    gap = final if minimum is None else final - minimum
-    return GridOutcome(gap.reshape(shape), np.asarray(trajectory.cracked_at()).reshape(shape),
-                       np.asarray(trajectory.diverged_at).reshape(shape))
-
-
-def combine(parts: list[GridOutcome]) -> GridOutcome:
-    return GridOutcome(*(np.concatenate([getattr(p, name) for p in parts]) for name in
-                         ("final_gap", "cracked_at", "diverged_at")))
-
-
-def grid_outcome(grid: Grid, on_progress: Callable[[float], None] | None = None,
-                 rows: Callable[[Grid, int, int], GridOutcome] = run_rows) -> GridOutcome:
-    """Every run on the grid, batch by batch (each one vectorised), reporting the share done after each."""
-    batches = grid.row_batches()
-    parts = []
-    for done, (first, stop) in enumerate(batches, start=1):
-        parts.append(rows(grid, first, stop))
-        if on_progress is not None:
-            on_progress(done / len(batches))
-    return combine(parts)
-
-
-# --- theory ---------------------------------------------------------------------------------------------
-
-THEORY = {
-    "sgd": "lr < 2 / (L + λ)",
-    "momentum": "lr < 2 (1 + μ) / L",
-    "nesterov": "lr < 2 (1 + μ) / ((1 + 2μ) L)",
-}
-
-
-def largest_curvature(landscape: str) -> float | None:
-    """L, the largest Hessian eigenvalue, for the convex quadratic vaults (bowl, ravine); None elsewhere."""
-    curvature = QUADRATIC_CURVATURE.get(landscape)
-    if curvature is None or min(curvature) <= 0:
-        return None
-    return float(max(curvature))
-
-
-def stability_limit(landscape: str, optimizer: str, betas) -> np.ndarray | None:
-    """The largest stable learning rate for each β, where theory gives one; None where it does not.
-
-    On f = ½ θᵀHθ every rule here is linear in θ, and each eigen-direction of H (curvature h) evolves on
-    its own; the run stays bounded iff every direction does, and the stiffest (h = L) gives out first:
-    plain descent multiplies by 1 − lr·(h + λ) per step (L2 weight decay adds λ to every curvature);
-    heavy-ball momentum (PyTorch's form) has characteristic roots z² − (1 + μ − lr·h) z + μ = 0, inside the
-    unit circle iff lr·h < 2(1 + μ); Nesterov's are z² − (1 + μ)(1 − lr·h) z + μ(1 − lr·h) = 0, inside iff
-    lr·h < 2(1 + μ)/(1 + 2μ). The adaptive hands rescale each click by its own history, so no such line.
-    """
-    L = largest_curvature(landscape)
-    if L is None or optimizer not in THEORY:
-        return None
-    b = np.asarray(betas, dtype=np.float64)
-    if optimizer == "sgd":
-        return 2.0 / (L + b)
-    if optimizer == "momentum":
-        return 2.0 * (1.0 + b) / L
-    return 2.0 * (1.0 + b) / ((1.0 + 2.0 * b) * L)
-
-
-def theory_agreement(grid: Grid, outcome: GridOutcome) -> tuple[int, int] | None:
-    """(cells where the runs and theory agree on spinning off, cells), or None without a theory."""
-    limit = stability_limit(grid.landscape, grid.optimizer, grid.betas)
-    if limit is None:
-        return None
-    predicted = grid.lrs[None, :] >= limit[:, None]
-    return int((predicted == outcome.spun_off).sum()), outcome.spun_off.size
-
-
-# --- a clicked cell, as a link to Crack the safe --------------------------------------------------------
-
-def fmt(value: float) -> str:
-    """A number as a URL carries it (as url_state writes numbers)."""
-    return f"{float(value):.6g}"
-
-
-def nearest_index(values: np.ndarray, target: float) -> int:
-    return int(np.argmin(np.abs(np.asarray(values, dtype=np.float64) - target)))
-
-
-def clicked_point(event) -> tuple[float, float] | None:
-    """(x, y) of the first point of a plotly selection event; None for no or malformed selection."""
-    try:
-        points = (event or {}).get("selection", {}).get("points", [])
-        x, y = float(points[0]["x"]), float(points[0]["y"])
-    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
-        return None
-    return (x, y) if math.isfinite(x) and math.isfinite(y) else None
-
-
-def cell_at(grid: Grid, x: float, y: float) -> tuple[int, int]:
-    """(row, column) of the grid cell under a click; x is log10(lr), as the heatmap plots it."""
-    return nearest_index(grid.betas, y), nearest_index(np.log10(grid.lrs), x)
-
-
-def cell_query(grid: Grid, row: int, column: int) -> dict[str, str]:
-    """The query parameters that open cell (row, column) on Crack the safe: the same run, one hand."""
-    return {"landscape": grid.landscape, "optimizer": grid.optimizer, "lr": fmt(grid.lrs[column]),
-            grid.axis.name: fmt(grid.betas[row]), "steps": str(int(grid.steps)),
-            "start_x": fmt(grid.start[0]), "start_y": fmt(grid.start[1])}
-
-
-def best_cell(grid: Grid, outcome: GridOutcome) -> tuple[int, int] | None:
-    """The fastest crack among settings that do not spin off afterwards, else the lowest final loss; None
-    if every setting spun off."""
-    cracked = (outcome.cracked_at >= 0) & (outcome.diverged_at < 0)
-    if cracked.any():
-        steps = np.where(cracked, outcome.cracked_at, np.iinfo(np.int64).max)
-        return tuple(int(v) for v in np.unravel_index(np.argmin(steps), steps.shape))
-    if np.isnan(outcome.final_gap).all():
-        return None
-    return tuple(int(v) for v in np.unravel_index(np.nanargmin(outcome.final_gap), outcome.final_gap.shape))
+def cached_basins(grid: BasinGrid) -> np.ndarray:
+    return basin_index(grid, rows=_cached_basin_rows)
 
 
 def open_in_crack(query: dict[str, str]) -> None:
     """Switch to Crack the safe with these settings (stops this run)."""
-    st.switch_page(CRACK_PAGE, query_params=query)
-
-
-# --- basins ---------------------------------------------------------------------------------------------
-
-def basin_landscapes() -> list[str]:
-    """Vaults with a known combination to reach; those with several make the most striking map."""
-    keys = [k for k, v in landscapes.LANDSCAPES.items() if v.minima]
-    return sorted(keys, key=lambda k: -len(landscapes.LANDSCAPES[k].minima))
-
-
-@dataclass(frozen=True)
-class BasinGrid:
-    """One hand started from every point of a resolution × resolution grid over a vault's bounds."""
-
-    landscape: str
-    optimizer: str
-    lr: float
-    steps: int
-    resolution: int = BASIN_RESOLUTION
-
-    @property
-    def surface(self) -> landscapes.Landscape:
-        return landscapes.LANDSCAPES[self.landscape]
-
-    @property
-    def xs(self) -> np.ndarray:
-        return np.linspace(*self.surface.bounds[0], self.resolution)
-
-    @property
-    def ys(self) -> np.ndarray:
-        return np.linspace(*self.surface.bounds[1], self.resolution)
-
-    def key(self) -> tuple:
-        return self.landscape, self.optimizer, self.lr, self.steps, self.resolution
-
-    def query(self, row: int, column: int) -> dict[str, str]:
-        """Crack the safe, with this hand started from the start at (row, column)."""
-        return {"landscape": self.landscape, "optimizer": self.optimizer, "lr": fmt(self.lr),
-                "steps": str(int(self.steps)), "start_x": fmt(self.xs[column]), "start_y": fmt(self.ys[row])}
-
-
-def basin_rows(grid: BasinGrid, first: int, stop: int) -> np.ndarray:
-    """Rows [first, stop) of the basin map: for each start, the index of the global minimum the run ends
-    within the cracking tolerance of, or -1 (spun off, or stopped somewhere else)."""
-    X, Y = np.meshgrid(grid.xs, grid.ys[first:stop])
-    starts = np.stack([X.ravel(), Y.ravel()], axis=1)
-    trajectory = optim.simulate(grid.optimizer, grid.landscape, starts, grid.steps, record_state=False, lr=grid.lr)
-    which, distance = grid.surface.nearest_minimum(trajectory.points[:, -1])
-    reached = distance <= trajectory.default_tolerance()
-    return np.where(reached, which, -1).reshape(X.shape)
-
-
-def basin_index(grid: BasinGrid, rows: Callable[[BasinGrid, int, int], np.ndarray] = basin_rows) -> np.ndarray:
-    batches = _row_batches(grid.resolution, grid.resolution, grid.steps)
-    return np.concatenate([rows(grid, first, stop) for first, stop in batches])
-
-
-# --- cached calls (names and numbers in, small arrays out) ----------------------------------------------
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _cached_rows(grid_key: tuple, first: int, stop: int) -> GridOutcome:
-    return run_rows(Grid(*grid_key), first, stop)
-
-
-def cached_rows(grid: Grid, first: int, stop: int) -> GridOutcome:
-    return _cached_rows(grid.key(), first, stop)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _cached_basin_rows(basin_key: tuple, first: int, stop: int) -> np.ndarray:
-    return basin_rows(BasinGrid(*basin_key), first, stop)
-
-
-def cached_basins(grid: BasinGrid) -> np.ndarray:
-    return basin_index(grid, rows=lambda g, first, stop: _cached_basin_rows(g.key(), first, stop))
+    url_state.open_page(CRACK_PAGE, query)
 
 
 # --- figures and sentences ------------------------------------------------------------------------------
@@ -414,7 +95,7 @@ def heatmap_figure(grid: Grid, outcome: GridOutcome, metric: str, presenter: boo
     click select the cell (plotly cannot select heatmap cells themselves)."""
     axis = grid.axis
     values = metric_values(grid, outcome, metric)
-    limit = stability_limit(grid.landscape, grid.optimizer, grid.betas)
+    limit = stability.stability_limit(grid.landscape, grid.optimizer, grid.betas)
     log_color = metric == "final_loss" and grid.surface.min_value is not None
     fig = viz.settings_heatmap(grid.lrs, grid.betas, values, metric_label=METRICS[metric].label,
                                stability=None if limit is None else (grid.betas, limit), presenter=presenter,
@@ -510,8 +191,9 @@ def heatmap_sentence(grid: Grid, outcome: GridOutcome, metric: str) -> str:
     agreement = theory_agreement(grid, outcome)
     if agreement is not None:
         agree, cells = agreement
-        parts.append(f"Theory says {THEORY[grid.optimizer]} (dashed line, L = {largest_curvature(grid.landscape):g});"
-                     f" the runs agree on {agree:,} of {cells:,} cells.")
+        parts.append(f"Theory says {stability.theory(grid.optimizer)} (dashed line, "
+                     f"L = {stability.largest_curvature(grid.landscape):g}); the runs agree on {agree:,} of "
+                     f"{cells:,} cells.")
     return " ".join(parts)
 
 
@@ -541,34 +223,16 @@ def basin_figure(grid: BasinGrid, index: np.ndarray, presenter: bool = False) ->
 # Figures are kept as objects (cache_resource), not pickled copies (cache_data): unpickling a Figure re-validates
 # every property, which costs more than building these; st.plotly_chart only reads them (it copies via to_dict).
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _heatmap_figure(grid_key: tuple, metric: str, presenter: bool) -> go.Figure:
-    grid = Grid(*grid_key)
+def cached_heatmap_figure(grid: Grid, metric: str, presenter: bool = False) -> go.Figure:
     return heatmap_figure(grid, grid_outcome(grid, rows=cached_rows), metric, presenter)
 
 
-def cached_heatmap_figure(grid: Grid, metric: str, presenter: bool = False) -> go.Figure:
-    return _heatmap_figure(grid.key(), metric, presenter)
-
-
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _basin_figure(basin_key: tuple, presenter: bool) -> go.Figure:
-    grid = BasinGrid(*basin_key)
+def cached_basin_figure(grid: BasinGrid, presenter: bool = False) -> go.Figure:
     return basin_figure(grid, cached_basins(grid), presenter)
 
 
-def cached_basin_figure(grid: BasinGrid, presenter: bool = False) -> go.Figure:
-    return _basin_figure(grid.key(), presenter)
-
-
-# --- the page's settings: defaults that follow the optimizer, and ranges kept sensible -------------------
-
-def lr_options(current: float | None = None) -> list[float]:
-    """The learning rates a grid end can take, with the current one (from a link, say) among them."""
-    options = set(LR_CHOICES)
-    if current is not None and math.isfinite(current):
-        options.add(float(current))
-    return sorted(options)
-
+# --- callbacks: defaults that follow the chosen vault and hand ------------------------------------------
 
 def reset_start() -> None:
     """A new vault starts from its own story start."""
@@ -578,36 +242,170 @@ def reset_start() -> None:
 
 def reset_ranges() -> None:
     """A new hand gets its own grid: its second knob's full range and learning rates that suit it."""
-    optimizer = st.session_state.optimizer
-    st.session_state.lr_min, st.session_state.lr_max = default_lr_range(optimizer)
-    st.session_state.beta_min, st.session_state.beta_max = BETA_AXES[optimizer].default_range
+    knob = axis(st.session_state.optimizer)
+    st.session_state.lr_min, st.session_state.lr_max = knob.lr_range
+    st.session_state.beta_min, st.session_state.beta_max = knob.default_range
 
 
 def reset_basin_lr() -> None:
-    st.session_state.basin_lr = float(optim.OPTIMIZERS[st.session_state.basin_optimizer].hyperparameter("lr").default)
+    st.session_state.basin_lr = float(optim.get(st.session_state.basin_optimizer).hyperparameter("lr").default)
 
 
-def tidy_ranges(state) -> list[str]:
-    """Put the grid's ends in order and the β ends inside the current hand's range (before the widgets are
-    drawn); returns a sentence for each change the learner should hear about."""
-    problems = []
-    axis = BETA_AXES[state["optimizer"]]
-    for key in ("beta_min", "beta_max"):
-        value = float(state[key])
-        if not axis.low <= value <= axis.high:
-            state[key] = float(min(max(value, axis.low), axis.high))
-            problems.append(f"`{key}={value:g}` lies outside {axis.label}'s range [{axis.low:g}, {axis.high:g}]; "
-                            f"using {state[key]:g}.")
-    for low_key, high_key, default in (("lr_min", "lr_max", default_lr_range(state["optimizer"])),
-                                       ("beta_min", "beta_max", axis.default_range)):
-        low, high = float(state[low_key]), float(state[high_key])
-        if low > high:
-            state[low_key], state[high_key] = high, low
-        elif low == high:
-            state[low_key], state[high_key] = default
-            problems.append(f"The grid needs two different ends for `{low_key}` and `{high_key}`; using "
-                            f"{default[0]:g} to {default[1]:g}.")
-    return problems
+# --- the page's sidebar and tabs -------------------------------------------------------------------------
+
+PAGE = "map"
+DEFAULT_LANDSCAPE = "ravine"
+DEFAULT_OPTIMIZER = "momentum"
+DEFAULT_BASIN_LANDSCAPE = "himmelblau"
+DEFAULT_BASIN_OPTIMIZER = "sgd"
+
+
+def mapped_optimizers() -> list[str]:
+    """The hands with a knob to put on the map (read on every run: a registered hand joins at once)."""
+    return [key for key in optim.OPTIMIZERS if sweeps.mapped(key)]
+
+
+def _settings() -> list[url_state.Setting]:
+    lr_low, lr_high = min(sweeps.LR_CHOICES), max(sweeps.LR_CHOICES)
+    knob = axis(DEFAULT_OPTIMIZER)
+    return [
+        url_state.choice("landscape", DEFAULT_LANDSCAPE, list(landscapes.LANDSCAPES)),
+        url_state.choice("optimizer", DEFAULT_OPTIMIZER, mapped_optimizers()),
+        url_state.number("steps", 200, *scene.STEPS, integer=True),
+        url_state.number("start_x", np.nan, -1e4, 1e4),
+        url_state.number("start_y", np.nan, -1e4, 1e4),
+        url_state.choice("metric", "steps_to_crack", list(METRICS)),
+        url_state.number("lr_min", knob.lr_range[0], lr_low, lr_high),
+        url_state.number("lr_max", knob.lr_range[1], lr_low, lr_high),
+        url_state.number("beta_min", knob.low, 0.0, 0.9999),
+        url_state.number("beta_max", knob.high, 0.0, 0.9999),
+        url_state.number("resolution", sweeps.DEFAULT_RESOLUTION, *sweeps.RESOLUTION, integer=True),
+        url_state.choice("basin_landscape", DEFAULT_BASIN_LANDSCAPE, sweeps.basin_landscapes()),
+        url_state.choice("basin_optimizer", DEFAULT_BASIN_OPTIMIZER, list(optim.OPTIMIZERS)),
+        url_state.number("basin_lr", float(optim.get(DEFAULT_BASIN_OPTIMIZER).hyperparameter("lr").default),
+                         1e-6, 100.0),
+    ]
+
+
+def restore() -> list[url_state.Setting]:
+    """Read the address (on arrival) and put what the page cannot show right, with a warning for each change."""
+    settings = _settings()
+    url_state.restore(PAGE, settings)
+    url_state.show_problems(PAGE)
+    # Keys shared with other pages may hold what this page cannot show (a typed formula, say): fall back.
+    for key, options, default in (("landscape", list(landscapes.LANDSCAPES), DEFAULT_LANDSCAPE),
+                                  ("optimizer", mapped_optimizers(), DEFAULT_OPTIMIZER),
+                                  ("basin_landscape", sweeps.basin_landscapes(), DEFAULT_BASIN_LANDSCAPE),
+                                  ("basin_optimizer", list(optim.OPTIMIZERS), DEFAULT_BASIN_OPTIMIZER)):
+        if st.session_state.get(key) not in options:
+            st.session_state[key] = default
+    for problem in sweeps.tidy_ranges(st.session_state):
+        st.warning(problem, icon=":material/warning:")
+    return settings
+
+
+def grid_controls() -> Grid:
+    """The sidebar: the vault and the hand, then the grid's ends and resolution."""
+    sidebar = st.sidebar
+    sidebar.header("The vault and the hand")
+    landscape = sidebar.selectbox("Vault (loss landscape)", list(landscapes.LANDSCAPES), key="landscape",
+                                  format_func=lambda k: landscapes.LANDSCAPES[k].title, on_change=reset_start,
+                                  help="The surface every run on the map explores. The bowl and the ravine come "
+                                       "with theory's stability line.")
+    optimizer = sidebar.selectbox("Optimizer", mapped_optimizers(), key="optimizer",
+                                  format_func=lambda k: optim.get(k).title, on_change=reset_ranges,
+                                  help="The hand whose settings the map explores.")
+    steps = sidebar.slider("steps", *scene.STEPS, key="steps", step=10,
+                           help="How many clicks every run gets. More steps let slow settings crack the safe too.")
+    start = scene.start_sliders(landscapes.LANDSCAPES[landscape], sidebar)
+    knob = axis(optimizer)
+    sidebar.header("The grid")
+    lr_columns = sidebar.columns(2)
+    lr_low = lr_columns[0].select_slider(
+        "lr from", sweeps.lr_options(st.session_state.lr_min), key="lr_min", format_func=scene.format_number,
+        help="The smallest learning rate on the map (left edge; the axis is logarithmic).")
+    lr_high = lr_columns[1].select_slider(
+        "lr to", sweeps.lr_options(st.session_state.lr_max), key="lr_max", format_func=scene.format_number,
+        help="The largest learning rate on the map (right edge).")
+    beta_columns = sidebar.columns(2)
+    beta_step = 0.01 if knob.high - knob.low > 0.2 else 0.005
+    beta_low = beta_columns[0].number_input(
+        f"{knob.symbol} from", knob.low, knob.high, key="beta_min", step=beta_step, format="%.3f",
+        help=f"The bottom of the vertical axis: {knob.label}.")
+    beta_high = beta_columns[1].number_input(
+        f"{knob.symbol} to", knob.low, knob.high, key="beta_max", step=beta_step, format="%.3f",
+        help=f"The top of the vertical axis: {knob.label}.")
+    resolution = sidebar.slider("resolution (squares per side)", *sweeps.RESOLUTION, key="resolution", step=5,
+                                help="How many learning rates and how many β values: 40 means 40 × 40 = 1,600 runs.")
+    return Grid(landscape, optimizer, int(steps), start, (float(lr_low), float(lr_high)),
+                (float(beta_low), float(beta_high)), int(resolution))
+
+
+def heatmap_tab(grid: Grid, presenter: bool) -> None:
+    """The learning rate × knob map: the metric picker, the batch with its progress, the map and its reading."""
+    metric = st.radio("Colour the map by", list(METRICS), key="metric", horizontal=True,
+                      format_func=lambda k: METRICS[k].title,
+                      help=" ".join(f"{m.title}: {m.help}" for m in METRICS.values()))
+    runs = grid.resolution**2
+    bar = st.progress(0.0, text=f"Turning {runs:,} hands at once…")
+    outcome = grid_outcome(grid, lambda done: bar.progress(done, text=f"Turning {runs:,} hands at once…"),
+                           rows=cached_rows)
+    bar.empty()
+    chart, notes = st.columns([3, 1], gap="medium")
+    with notes:
+        widgets.summary(heatmap_sentence(grid, outcome, metric), spun_off=bool(outcome.spun_off.all()))
+        st.caption(f"**{grid.surface.title}** · {optim.get(grid.optimizer).title} · {grid.steps} steps from "
+                   f"({grid.start[0]:.3g}, {grid.start[1]:.3g}). {grid.axis.note}")
+        best = best_cell(grid, outcome)
+        if best is not None and st.button("▶ Replay the best run", key="open_best", width="stretch",
+                                          help="Replay the fastest (or lowest-loss) run of the map, step by step, "
+                                               "on Crack the safe."):
+            open_in_crack(sweeps.cell_query(grid, *best))
+    with chart:
+        event = st.plotly_chart(cached_heatmap_figure(grid, metric, presenter), width="stretch",
+                                key="settings_cells", on_select="rerun", selection_mode="points",
+                                config={"displaylogo": False})
+        st.caption("Hover over a square to read its run; click it to open that run in Crack the safe.")
+    clicked = widgets.clicked_point(event)
+    if clicked is not None:
+        open_in_crack(sweeps.cell_query(grid, *sweeps.cell_at(grid, *clicked)))
+    with st.expander("How to read the map, and where the dashed line comes from"):
+        st.markdown(READING_NOTES)
+
+
+def basin_tab(steps: int, presenter: bool) -> None:
+    """Which combination each start finds, for one hand at one learning rate."""
+    st.markdown("Start the same hand from every point of the vault and colour each start by the combination "
+                "it ends at. With plain SGD the borders between colours are the ridges that divide the vault. "
+                "Then try **Momentum**: its swing carries runs over the ridges, and the basins shatter into "
+                "stripes, where a nudge of the start changes the combination found.")
+    columns = st.columns(3)
+    landscape = columns[0].selectbox(
+        "Vault", sweeps.basin_landscapes(), key="basin_landscape",
+        format_func=lambda k: landscapes.LANDSCAPES[k].title,
+        help="Vaults with several combinations (Himmelblau's four, the camel's two) make the most striking maps; "
+             "on the others the map shows which starts reach the one combination at all.")
+    optimizer = columns[1].selectbox(
+        "Optimizer", list(optim.OPTIMIZERS), key="basin_optimizer", format_func=lambda k: optim.get(k).title,
+        on_change=reset_basin_lr, help="The hand started from every point.")
+    spec = optim.get(optimizer)
+    lr = columns[2].select_slider(
+        "learning rate, log scale", scene.lr_options(spec, float(st.session_state.basin_lr)),
+        key="basin_lr", format_func=scene.format_number,
+        help="How far the hand turns per click. Larger steps can jump a ridge into a neighbouring basin.")
+    basins = BasinGrid(landscape, optimizer, float(lr), int(steps))
+    with st.spinner(f"Starting {basins.resolution**2:,} hands…"):
+        index = cached_basins(basins)
+    widgets.summary(viz.basin_summary(index, basins.surface.minima), spun_off=bool((index < 0).all()))
+    event = st.plotly_chart(cached_basin_figure(basins, presenter), width="stretch", key="basin_cells",
+                            on_select="rerun", selection_mode="points", config={"displaylogo": False})
+    st.caption(f"{spec.title} with learning rate {lr:g} and its other settings at their defaults, "
+               f"{steps} steps from each of {basins.resolution}×{basins.resolution} starts. A start counts for a "
+               "combination when its run ends within 1% of the map's width of it. Click a start to watch its run.")
+    clicked = widgets.clicked_point(event)
+    if clicked is not None:
+        row, column = sweeps.nearest_index(basins.ys, clicked[1]), sweeps.nearest_index(basins.xs, clicked[0])
+        open_in_crack(basins.query(row, column))
 
 
 READING_NOTES = """

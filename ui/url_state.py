@@ -1,9 +1,10 @@
 """Widgets whose keys are also URL query parameters, so the address bar always holds the whole scene.
 
-A page declares its settings as `Setting`s. `restore(settings)` runs before the widgets: on a page's
-first run it reads the URL, puts every valid value into `st.session_state` under the widget's key, and
-shows a warning for each one it had to ignore. `publish(settings)` runs after the widgets and writes
-their current values back, so a teacher can copy the address and share exactly this scene.
+This is the only module that reads or writes `st.query_params`. A page declares its settings as `Setting`s.
+`restore(settings)` runs before the widgets: on a page's first run it reads the URL, puts every valid value
+into `st.session_state` under the widget's key, and shows a warning for each one it had to ignore.
+`publish(settings)` runs after the widgets and writes their current values back, so a teacher can copy the
+address and share exactly this scene.
 """
 
 from __future__ import annotations
@@ -108,6 +109,15 @@ def restore(page: str, settings: Sequence[Setting]) -> None:
         st.session_state[f"_url_problems_{page}"] = problems
 
 
+def pending_choice(key: str, default: str, options) -> str:
+    """A choice needed before its widget is drawn: this session's value, else the address's (if it is one of
+    `options`), else the default."""
+    value = st.session_state.get(key)
+    if value is None:
+        value = st.query_params.get(key, default)
+    return value if value in options else default
+
+
 def show_problems(page: str) -> None:
     """The warnings from the shared link, shown until the learner changes something."""
     problems = st.session_state.pop(f"_url_problems_{page}", None)
@@ -127,3 +137,16 @@ def publish(page: str, settings: Sequence[Setting]) -> None:
     wanted = {key: value if isinstance(value, list) else [value] for key, value in values.items()}
     if current != wanted:
         st.query_params.from_dict(values)
+
+
+def publish_one(setting: Setting, value) -> None:
+    """Write one setting into the address bar, leaving the others as they are: for a widget in a fragment,
+    whose reruns do not reach the page's `publish`."""
+    text = setting.dump(value)
+    if st.query_params.get_all(setting.key) != ([text] if isinstance(text, str) else text):
+        st.query_params[setting.key] = text
+
+
+def open_page(path: str, query: dict[str, str]) -> None:
+    """Switch to the page at `path` with these settings in its address (it reads them on arrival)."""
+    st.switch_page(path, query_params=query)

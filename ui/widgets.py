@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 import streamlit as st
@@ -61,13 +62,21 @@ def summary(text: str, *, spun_off: bool = False) -> None:
                 unsafe_allow_html=True)
 
 
+def clicked_point(event) -> tuple[float, float] | None:
+    """(x, y) of the first point of a plotly selection event; None for no or malformed selection."""
+    try:
+        points = (event or {}).get("selection", {}).get("points", [])
+        x, y = float(points[0]["x"]), float(points[0]["y"])
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        return None
+    return (x, y) if math.isfinite(x) and math.isfinite(y) else None
+
+
 def start_from_click() -> None:
     """A click on the map moves the start there (called before the rerun, so the sliders can take it)."""
-    event = st.session_state.get("map")
-    points = (event or {}).get("selection", {}).get("points", [])
-    if points and "x" in points[0] and "y" in points[0]:
-        st.session_state.start_x = float(points[0]["x"])
-        st.session_state.start_y = float(points[0]["y"])
+    clicked = clicked_point(st.session_state.get("map"))
+    if clicked is not None:
+        st.session_state.start_x, st.session_state.start_y = clicked
 
 
 def downloads(scene, trajectory) -> None:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lab import numbers
+
 # Below this the gap to the minimum is "there": a log axis would otherwise stretch over 30 decades of
 # floating-point dust once a run has converged.
-LOSS_FLOOR = 1e-12
+LOSS_FLOOR = numbers.LOSS_FLOOR
 # And above this a run is spinning off: the exact size of an astronomically large loss tells nothing.
 LOSS_CEILING = 1e30
 # How far above the highest starting loss a log loss axis reaches.
@@ -19,14 +21,9 @@ SKY_DECADES = 3
 LOG_DECADES = 6
 
 
-def format_loss(value: float) -> str:
-    """A loss for a label: 3 significant digits, no scientific notation between 0.001 and 100,000."""
-    if not np.isfinite(value):
-        return "n/a"
-    a = abs(value)
-    if a == 0 or 1e-3 <= a < 1e5:
-        return f"{value:.3g}" if a < 1000 else f"{value:,.0f}"
-    return f"{value:.3g}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+def format_loss(value: float, minimum: float | None = None) -> str:
+    """A loss for a label: `lab.numbers.format_loss` ("≈ 0" below the floor, 12.95 rather than 1.295e+1)."""
+    return numbers.format_loss(value, minimum)
 
 
 @dataclass(frozen=True)
@@ -63,15 +60,12 @@ class LossColour:
             return np.clip((self.to_plot(loss) - self.zmin) / span, 0.0, 1.0)
 
     def colorbar(self, title: str = "loss") -> dict:
-        """Colourbar settings; on a log scale the ticks sit on powers of ten above the floor and read as
-        real losses, and the title says what the colour measures."""
+        """Colourbar settings; on a log scale the ticks sit on round losses (or on powers of ten above the
+        floor, near it) and read as real losses in one notation (`lab.numbers.log_ticks`), and the title
+        says what the colour measures."""
         if not self.log:
             return {"title": {"text": title}}
-        lo, hi = math.ceil(self.zmin), math.floor(self.zmax)
-        decades = list(range(lo, hi + 1)) or [round((self.zmin + self.zmax) / 2)]
-        stride = max(1, math.ceil(len(decades) / 7))
-        ticks = decades[::stride]
-        text = [format_loss(self.floor + 10.0 ** k) for k in ticks]
+        ticks, text = numbers.log_ticks(self.floor, self.eps, self.zmin, self.zmax)
         note = "log scale" if self.floor == 0 else f"log scale of the loss above {format_loss(self.floor)}"
         return {"title": {"text": f"{title}<br><sub>{note}</sub>"}, "tickvals": ticks, "ticktext": text}
 
@@ -150,8 +144,17 @@ def loss_axis(losses: list[np.ndarray], min_value: float | None = None) -> LossA
 
 def log_ticks(axis: LossAxis, y_range: list[float] | None) -> dict:
     """Axis settings for a loss axis: on a log axis, one labelled tick per decade (fewer when the range
-    spans many), rather than plotly's 2 and 5 in between, which crowd a small chart."""
+    spans many), rather than plotly's 2 and 5 in between, which crowd a small chart, labelled in one
+    notation (`lab.numbers.decade_labels`)."""
     if not axis.log:
         return {"type": "linear", "range": y_range}
     decades = (y_range[1] - y_range[0]) if y_range else 6
-    return {"type": "log", "range": y_range, "dtick": max(1, math.ceil(decades / 7)), "exponentformat": "power"}
+    stride = max(1, math.ceil(decades / 7))
+    settings = {"type": "log", "range": y_range, "dtick": stride, "exponentformat": "power"}
+    if y_range:
+        first = stride * math.ceil(y_range[0] / stride)
+        exponents = list(range(first, math.floor(y_range[1]) + 1, stride))
+        if exponents:
+            settings.update(tickmode="array", tickvals=[10.0**k for k in exponents],
+                            ticktext=numbers.decade_labels(exponents))
+    return settings

@@ -12,6 +12,7 @@ import pytest
 
 import landscapes
 import optim
+from optim import explain as steps
 from tests.apptest_helpers import charts, no_exception, open_page, texts
 from ui import inside
 
@@ -170,12 +171,12 @@ def test_the_numbers_shown_reproduce_the_recorded_turn(optimizer):
         if key != optimizer:
             continue
         table = run.to_frame()
-        for step in range(1, inside.last_step(table) + 1):
+        for step in range(1, steps.last_step(table) + 1):
             row, after = table.iloc[step - 1], table.iloc[step]
-            lines = inside.explain(optimizer, run.hyperparameters, table, step)
+            lines = steps.explain(optimizer, run.hyperparameters, table, step)
             assert [line.kind for line in lines[-2:]] == ["update", "point"]
             for line in lines:
-                digits = inside.digits_for(line)
+                digits = steps.digits_for(line)
                 for dial, axis in enumerate("xy"):
                     value = line.values[dial]
                     # The arithmetic is the optimizer's own: at full precision it gives what the run recorded.
@@ -184,13 +185,13 @@ def test_the_numbers_shown_reproduce_the_recorded_turn(optimizer):
                     recorded = {"update": row[f"update_{axis}"], "point": after[axis]}.get(line.kind)
                     if recorded is not None and math.isfinite(recorded):
                         resolution = 4 * sys.float_info.epsilon * max(abs(row[axis]), abs(after[axis]))
-                        shown = float(inside.tex_number(value, inside.RESULT_DIGITS)
+                        shown = float(steps.tex_number(value, steps.RESULT_DIGITS)
                                       .replace(r"\times10^{", "e").rstrip("}"))
-                        assert abs(shown - recorded) <= inside.last_digit(recorded) + resolution, \
+                        assert abs(shown - recorded) <= steps.last_digit(recorded) + resolution, \
                             (optimizer, step, line.symbol, shown, recorded)
                     # Worked out by hand, the numbers shown give the result shown (or the line says ≈).
-                    text = inside.render(line, dial, digits)
-                    if inside.reproduces(line, dial, digits):
+                    text = steps.render(line, dial, digits)
+                    if steps.reproduces(line, dial, digits):
                         assert r"\approx" not in text
                     else:
                         assert r"\approx" in text and _cancels(line, dial), (optimizer, step, line.symbol)
@@ -201,7 +202,7 @@ def test_the_numbers_shown_reproduce_the_recorded_turn(optimizer):
 def test_recorded_state_lines_are_the_runs_own_numbers():
     run = optim.simulate("adam", "rosenbrock", None, 30, amsgrad=True)
     table = run.to_frame()
-    lines = {line.symbol: line for line in inside.explain("adam", run.hyperparameters, table, 12)}
+    lines = {line.symbol: line for line in steps.explain("adam", run.hyperparameters, table, 12)}
     for symbol, name in STATE_OF.items():
         if symbol in lines:
             assert lines[symbol].values == (table[f"{name}_x"].iloc[11], table[f"{name}_y"].iloc[11])
@@ -211,43 +212,43 @@ def test_recorded_state_lines_are_the_runs_own_numbers():
 def test_adams_first_step_reads_like_the_textbook():
     run = optim.simulate("adam", "rosenbrock", None, 5)
     table = run.to_frame()
-    lines = {line.symbol: line for line in inside.explain("adam", run.hyperparameters, table, 1)}
+    lines = {line.symbol: line for line in steps.explain("adam", run.hyperparameters, table, 1)}
     g = table["grad_x"].iloc[0]
-    m = inside.render(lines["m_t"], 0, 4)
-    assert m == rf"m_t = 0.9\cdot0 + 0.1\cdot({inside.tex_number(g, 4)}) = {inside.tex_number(0.1 * g, 4)}"
-    assert inside.render(lines[r"1-\beta_1^t"], 0, 4) == r"1-\beta_1^t = 1 - 0.9^{1} = 0.1"
+    m = steps.render(lines["m_t"], 0, 4)
+    assert m == rf"m_t = 0.9\cdot0 + 0.1\cdot({steps.tex_number(g, 4)}) = {steps.tex_number(0.1 * g, 4)}"
+    assert steps.render(lines[r"1-\beta_1^t"], 0, 4) == r"1-\beta_1^t = 1 - 0.9^{1} = 0.1"
     # After the bias correction the first step is the learning rate itself, against the click, per dial.
     turn = lines[r"\Delta\theta_t"].values
     assert turn == pytest.approx((-0.05 * np.sign(g), -0.05 * np.sign(table["grad_y"].iloc[0])), rel=1e-6)
 
 
 def test_numbers_are_written_for_reading():
-    assert inside.tex_number(16.2049, 4) == "16.20"
-    assert inside.tex_number(0.9, 4) == "0.9"
-    assert inside.tex_number(1 - 0.9, 4) == "0.1"
-    assert inside.tex_number(1e-8, 4) == "10^{-8}"
-    assert inside.tex_number(-3.2e-5, 4) == r"-3.2\times10^{-5}"
-    assert inside.tex_number(-3.21234e-5, 4) == r"-3.212\times10^{-5}"
-    assert inside.tex_number(123456.7, 4) == r"1.235\times10^{5}"
-    assert inside.tex_number(math.inf, 4) == r"\infty" and inside.tex_number(math.nan, 4) == r"\text{NaN}"
-    assert inside.tex_number(0.0, 4) == "0"
+    assert steps.tex_number(16.2049, 4) == "16.20"
+    assert steps.tex_number(0.9, 4) == "0.9"
+    assert steps.tex_number(1 - 0.9, 4) == "0.1"
+    assert steps.tex_number(1e-8, 4) == "10^{-8}"
+    assert steps.tex_number(-3.2e-5, 4) == r"-3.2\times10^{-5}"
+    assert steps.tex_number(-3.21234e-5, 4) == r"-3.212\times10^{-5}"
+    assert steps.tex_number(123456.7, 4) == r"1.235\times10^{5}"
+    assert steps.tex_number(math.inf, 4) == r"\infty" and steps.tex_number(math.nan, 4) == r"\text{NaN}"
+    assert steps.tex_number(0.0, 4) == "0"
 
 
 def test_a_step_outside_the_run_is_refused():
     run = optim.simulate("sgd", "bowl", None, 5)
     with pytest.raises(ValueError, match="step must be between 1 and 5"):
-        inside.explain("sgd", run.hyperparameters, run.to_frame(), 6)
+        steps.explain("sgd", run.hyperparameters, run.to_frame(), 6)
 
 
 def test_the_last_step_worth_opening():
     calm = optim.simulate("sgd", "bowl", None, 20, lr=0.1)
-    assert inside.last_step(calm.to_frame()) == 20
+    assert steps.last_step(calm.to_frame()) == 20
     wild = optim.simulate("sgd", "rosenbrock", None, 20, lr=1.0)
-    assert inside.last_step(wild.to_frame()) == wild.diverged_at
+    assert steps.last_step(wild.to_frame()) == wild.diverged_at
 
 
 def test_every_optimizer_has_an_explanation_and_every_landscape_a_step():
-    assert set(inside._RULES) == set(optim.OPTIMIZERS)
+    assert {key for key, spec in optim.OPTIMIZERS.items() if spec.explain} == set(optim.OPTIMIZERS)
     for key in landscapes.LANDSCAPES:
         run = optim.simulate("adam", key, None, 3)
-        assert inside.explain("adam", run.hyperparameters, run.to_frame(), 1)
+        assert steps.explain("adam", run.hyperparameters, run.to_frame(), 1)

@@ -11,8 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 import landscapes
 import optim
+import viz
+from lab import lessons
 from tests.apptest_helpers import open_page
-from ui import lessons
+from ui import lessons as ui_lessons
 
 PAGE = "pages/5_Lessons.py"
 SLUGS = list(lessons.LESSONS)
@@ -117,7 +119,7 @@ def test_lesson_claim_holds(slug):
 @pytest.mark.parametrize("slug", SLUGS)
 def test_lesson_figures_stay_small(slug):
     lesson = lessons.LESSONS[slug]
-    fig = lessons.viz.crack_figure(lesson.surface, lessons.paths(lesson, lessons.simulate(lesson)))
+    fig = viz.crack_figure(lesson.surface, ui_lessons.paths(lesson, lessons.simulate(lesson)))
     assert len(fig.to_json()) < 1_500_000
 
 

@@ -12,8 +12,10 @@ from streamlit.testing.v1 import AppTest
 
 import landscapes
 import optim
+from lab import stability, sweeps
 from tests.apptest_helpers import ROOT, open_page
 from ui import settings_map as sm
+from ui import widgets
 
 PAGE = "pages/4_Map_of_settings.py"
 MAX_PAYLOAD = 1_500_000
@@ -46,7 +48,7 @@ def test_defaults_show_the_momentum_ravine_story_and_rerun_fast():
     assert not at.exception
 
 
-@pytest.mark.parametrize("metric", list(sm.METRICS))
+@pytest.mark.parametrize("metric", list(sweeps.METRICS))
 def test_every_metric_draws_and_reads(metric):
     at = open_map(resolution=15)
     at.radio(key="metric").set_value(metric).run()
@@ -62,13 +64,13 @@ def test_every_optimizer_gets_its_own_axis_and_ranges():
     for key, spec in optim.OPTIMIZERS.items():
         at.selectbox(key="optimizer").set_value(key).run()
         assert not at.exception, key
-        axis = sm.BETA_AXES[key]
+        axis = sweeps.axis(key)
         assert at.number_input(key="beta_min").value == pytest.approx(axis.low)
         assert at.number_input(key="beta_max").value == pytest.approx(axis.high)
-        assert at.select_slider(key="lr_max").value == pytest.approx(sm.default_lr_range(key)[1])
+        assert at.select_slider(key="lr_max").value == pytest.approx(sweeps.axis(key).lr_range[1])
         assert axis.name in spec.names
         theory = " ".join(summaries(at))
-        assert ("Theory says" in theory) == (key in sm.THEORY), key
+        assert ("Theory says" in theory) == (spec.stability is not None), key
 
 
 def test_nonsense_query_parameters_warn_and_fall_back():
@@ -108,8 +110,8 @@ def test_replay_button_opens_crack_the_safe_with_the_cell_even_on_a_return_visit
     assert not at.exception
     at.button(key="open_best").click().run()
     assert not at.exception
-    grid = sm.Grid("ravine", "momentum", 200, (-9.0, 2.0), (1e-3, 1.0), (0.0, 0.99), 40)
-    expected = sm.cell_query(grid, *sm.best_cell(grid, sm.grid_outcome(grid)))
+    grid = sweeps.Grid("ravine", "momentum", 200, (-9.0, 2.0), (1e-3, 1.0), (0.0, 0.99), 40)
+    expected = sweeps.cell_query(grid, *sweeps.best_cell(grid, sweeps.grid_outcome(grid)))
     for key, value in expected.items():
         assert at.query_params[key] == value, key
     assert at.select_slider(key="lr").value == pytest.approx(float(expected["lr"]))
@@ -120,30 +122,30 @@ def test_replay_button_opens_crack_the_safe_with_the_cell_even_on_a_return_visit
 # --- a click on a cell --------------------------------------------------------------------------------------
 
 def test_a_clicked_cell_maps_to_crack_the_safe_parameters():
-    grid = sm.Grid("bowl", "adam", 150, (-3.0, 2.5), (1e-3, 1.0), (0.0, 0.99), 20)
+    grid = sweeps.Grid("bowl", "adam", 150, (-3.0, 2.5), (1e-3, 1.0), (0.0, 0.99), 20)
     row, column = 7, 13
     # plotly reports the clicked marker at its plotted position, float32-rounded: lr on a log10 axis
     event = {"selection": {"points": [{"x": float(np.float32(np.log10(grid.lrs[column]))),
                                        "y": float(np.float32(grid.betas[row])), "curve_number": 5}]}}
-    point = sm.clicked_point(event)
-    assert sm.cell_at(grid, *point) == (row, column)
-    query = sm.cell_query(grid, row, column)
+    point = widgets.clicked_point(event)
+    assert sweeps.cell_at(grid, *point) == (row, column)
+    query = sweeps.cell_query(grid, row, column)
     assert query == {"landscape": "bowl", "optimizer": "adam", "lr": f"{grid.lrs[column]:.6g}",
                      "beta1": f"{grid.betas[row]:.6g}", "steps": "150", "start_x": "-3", "start_y": "2.5"}
     # The link replays exactly the run of that cell.
     single = optim.simulate("adam", "bowl", (-3.0, 2.5), 150, lr=float(query["lr"]), beta1=float(query["beta1"]))
-    cell = sm.run_rows(grid, row, row + 1)
+    cell = sweeps.run_rows(grid, row, row + 1)
     assert single.cracked_at() == (None if cell.cracked_at[0, column] < 0 else cell.cracked_at[0, column])
 
 
 @pytest.mark.parametrize("event", [None, {}, {"selection": {"points": []}}, {"selection": {"points": [{"x": 1}]}},
                                    {"selection": {"points": [{"x": "nan", "y": 0.5}]}}, {"selection": None}])
 def test_no_or_malformed_selection_opens_nothing(event):
-    assert sm.clicked_point(event) is None
+    assert widgets.clicked_point(event) is None
 
 
 def test_basin_click_maps_to_a_start():
-    basins = sm.BasinGrid("himmelblau", "momentum", 0.01, 200)
+    basins = sweeps.BasinGrid("himmelblau", "momentum", 0.01, 200)
     query = basins.query(0, basins.resolution - 1)
     assert query["start_x"] == "5" and query["start_y"] == "-5" and query["optimizer"] == "momentum"
 
@@ -159,10 +161,10 @@ def test_each_batch_is_one_vectorised_call(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(optim, "simulate", spy)
-    grid = sm.Grid("ravine", "momentum", 200, (-9.0, 2.0), (1e-3, 1.0), (0.0, 0.99), 40)
+    grid = sweeps.Grid("ravine", "momentum", 200, (-9.0, 2.0), (1e-3, 1.0), (0.0, 0.99), 40)
     progress = []
-    outcome = sm.grid_outcome(grid, progress.append)
-    assert len(calls) == len(grid.row_batches()) >= sm.MIN_BATCHES
+    outcome = sweeps.grid_outcome(grid, progress.append)
+    assert len(calls) == len(grid.row_batches()) >= sweeps.MIN_BATCHES
     assert progress[-1] == 1.0 and progress == sorted(progress)
     assert all(c["record_state"] is False and c["lr"].shape == c["momentum"].shape == (400,) for c in calls)
     assert outcome.cracked_at.shape == (40, 40)
@@ -171,11 +173,11 @@ def test_each_batch_is_one_vectorised_call(monkeypatch):
 @pytest.mark.parametrize("landscape", ["bowl", "ravine"])
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov"])
 def test_runs_agree_with_the_stability_limit_up_to_grid_resolution(landscape, optimizer):
-    axis = sm.BETA_AXES[optimizer]
+    axis = sweeps.axis(optimizer)
     start = tuple(landscapes.LANDSCAPES[landscape].start)
-    grid = sm.Grid(landscape, optimizer, 200, start, (1e-3, 10.0), axis.default_range, 40)
-    outcome = sm.grid_outcome(grid)
-    limit = sm.stability_limit(landscape, optimizer, grid.betas)
+    grid = sweeps.Grid(landscape, optimizer, 200, start, (1e-3, 10.0), axis.default_range, 40)
+    outcome = sweeps.grid_outcome(grid)
+    limit = stability.stability_limit(landscape, optimizer, grid.betas)
     LR = grid.lrs[None, :]
     predicted = limit[:, None] <= LR
     assert predicted.any() and (~predicted).any()  # the line crosses the map
@@ -185,19 +187,19 @@ def test_runs_agree_with_the_stability_limit_up_to_grid_resolution(landscape, op
     step = math.log(grid.lrs[1] / grid.lrs[0])
     distance = np.abs(np.log(np.broadcast_to(LR, wrong.shape) / limit[:, None]))
     assert np.all(distance[wrong] <= step)
-    agree, cells = sm.theory_agreement(grid, outcome)
+    agree, cells = sweeps.theory_agreement(grid, outcome)
     assert agree == cells - wrong.sum() and agree / cells > 0.98
 
 
 def test_no_line_where_theory_has_none():
-    assert sm.stability_limit("saddle", "momentum", [0.5]) is None  # not convex
-    assert sm.stability_limit("rosenbrock", "sgd", [0.0]) is None
-    assert sm.stability_limit("ravine", "adam", [0.9]) is None
+    assert stability.stability_limit("saddle", "momentum", [0.5]) is None  # not convex
+    assert stability.stability_limit("rosenbrock", "sgd", [0.0]) is None
+    assert stability.stability_limit("ravine", "adam", [0.9]) is None
 
 
 def test_basins_of_himmelblau_split_four_ways():
-    basins = sm.BasinGrid("himmelblau", "sgd", 0.01, 200)
-    index = sm.basin_index(basins)
+    basins = sweeps.BasinGrid("himmelblau", "sgd", 0.01, 200)
+    index = sweeps.basin_index(basins)
     assert index.shape == (60, 60)
     shares = np.bincount(index[index >= 0], minlength=4) / index.size
     assert np.all((shares > 0.15) & (shares < 0.35))
@@ -206,12 +208,12 @@ def test_basins_of_himmelblau_split_four_ways():
 
 
 def test_figures_stay_small():
-    grid = sm.Grid("ravine", "momentum", 200, (-9.0, 2.0), (1e-3, 1.0), (0.0, 0.99), 40)
-    outcome = sm.grid_outcome(grid)
-    for metric in sm.METRICS:
+    grid = sweeps.Grid("ravine", "momentum", 200, (-9.0, 2.0), (1e-3, 1.0), (0.0, 0.99), 40)
+    outcome = sweeps.grid_outcome(grid)
+    for metric in sweeps.METRICS:
         assert len(sm.heatmap_figure(grid, outcome, metric).to_json()) < MAX_PAYLOAD
-    basins = sm.BasinGrid("himmelblau", "sgd", 0.01, 200)
-    assert len(sm.basin_figure(basins, sm.basin_index(basins)).to_json()) < MAX_PAYLOAD
+    basins = sweeps.BasinGrid("himmelblau", "sgd", 0.01, 200)
+    assert len(sm.basin_figure(basins, sweeps.basin_index(basins)).to_json()) < MAX_PAYLOAD
 
 
 def test_presenter_mode_draws_both_maps():

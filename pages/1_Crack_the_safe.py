@@ -24,7 +24,7 @@ widgets.scene_caption(current)
 widgets.outcome_metrics(trajectory, path)
 widgets.summary(viz.path_summary(path), spun_off=path.diverged_at is not None)
 
-st.plotly_chart(figures.crack(current, presenter), width="stretch", key="map",
+st.plotly_chart(figures.crack(current, page.figure_layout()), width="stretch", key="map",
                 on_select=widgets.start_from_click, selection_mode="points", config={"displaylogo": False})
 st.caption("Press ▶ Play to replay the run; drag the step slider to scrub. Click anywhere on the map to start "
            "the hand there.")

@@ -28,9 +28,10 @@ def paths(lesson: Lesson, trajectories_: list[optim.Trajectory]) -> list[viz.Pat
 # Figures are kept as objects (cache_resource), not pickled copies (cache_data): unpickling a Figure re-validates
 # every property, 0.1 to 0.9 s for these animations, where st.plotly_chart only reads them (it copies via to_dict).
 @st.cache_resource(max_entries=32, show_spinner=False)
-def figure(slug: str, presenter: bool = False):
+def figure(slug: str, screen: tuple = ("desk", None)):
     lesson = LESSONS[slug]
-    fig = viz.crack_figure(lesson.surface, paths(lesson, trajectories(lesson)), presenter=presenter)
+    fig = viz.crack_figure(lesson.surface, paths(lesson, trajectories(lesson)), layout=screen[0],
+                           height=screen[1])
     for label, point in landmarks(lesson):
         # A static trace after the animated ones: the frames address traces by index, so they are unaffected.
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name=label,

@@ -138,12 +138,13 @@ class _Track:
 
 
 def crack_figure(landscape, paths: list[PathView], *, max_frames: int = 150, presenter: bool = False,
-                 layout: str | None = None, show_dials: bool = True, show_loss: bool = True,
-                 title: str | None = None) -> go.Figure:
+                 layout: str | None = None, height: int | None = None, show_dials: bool = True,
+                 show_loss: bool = True, title: str | None = None) -> go.Figure:
     """The safecracking replay: the map with every path growing step by step, the loss curve revealed
     with a cursor and, for one path, the x and y dials with needles (for a race, each dial shows one
     pointer per run). One timeline drives everything: Play / Pause buttons and a step slider, frames
-    named by step. `layout` is one of LAYOUTS (default "presenter" if `presenter` else "desk")."""
+    named by step. `layout` is one of LAYOUTS (default "presenter" if `presenter` else "desk"); `height`
+    (px) sizes the desk and presenter variants for a taller screen."""
     paths = list(paths)
     if not paths:
         raise ValueError("crack_figure needs at least one path")
@@ -155,7 +156,7 @@ def crack_figure(landscape, paths: list[PathView], *, max_frames: int = 150, pre
     tracks = [_Track.of(p, st) for p, st in zip(paths, styles_for(p.key for p in paths), strict=True)]
     steps = frame_steps(max(timeline_end(p) for p in paths), max_frames)
     bounds = chunk_bounds(len(steps))
-    geo = _Geometry.make(layout, show_loss, show_dials)
+    geo = _Geometry.make(layout, show_loss, show_dials, height)
     race = len(paths) > 1
     dec = decimals_for(landscape.extent)
 
@@ -446,12 +447,16 @@ class _Geometry:
     slider: dict
 
     @classmethod
-    def make(cls, layout: str, show_loss: bool, show_dials: bool) -> _Geometry:
-        return {"desk": cls._desk, "presenter": cls._presenter, "phone": cls._phone}[layout](show_loss, show_dials)
+    def make(cls, layout: str, show_loss: bool, show_dials: bool, height: int | None = None) -> _Geometry:
+        if layout == "phone":
+            return cls._phone(show_loss, show_dials)
+        return {"desk": cls._desk, "presenter": cls._presenter}[layout](show_loss, show_dials, height)
 
     @classmethod
     def _side_by_side(cls, layout: str, height: int, margin: dict, map_right: float, right: float, dial_top: float,
-                      show_loss: bool, show_dials: bool, controls_y: float) -> _Geometry:
+                      show_loss: bool, show_dials: bool, controls_px: float) -> _Geometry:
+        # The controls sit in the bottom margin, a fixed distance in px under the plots whatever the height.
+        controls_y = -controls_px / (height - margin["t"] - margin["b"])
         if not (show_loss or show_dials):
             map_x, loss, dials = (0.0, 0.86), None, None
         else:
@@ -467,20 +472,20 @@ class _Geometry:
             buttons={"x": 0, "xanchor": "left", "y": controls_y, "yanchor": "top"},
             # The slider starts where the buttons end: they never overlap.
             slider={"x": 0.24 if layout == "presenter" else 0.2, "len": 0.76 if layout == "presenter" else 0.8,
-                    "y": controls_y + 0.04, "yanchor": "top"},
+                    "y": controls_y * 0.7, "yanchor": "top"},
         )
 
     @classmethod
-    def _desk(cls, show_loss: bool, show_dials: bool) -> _Geometry:
+    def _desk(cls, show_loss: bool, show_dials: bool, height: int | None) -> _Geometry:
         # About 1,000 px wide and 510 tall for the plots at 1440 px: the map takes half, square.
-        return cls._side_by_side("desk", 680, {"l": 60, "r": 20, "t": 60, "b": 110}, 0.5, 0.64, 0.3,
-                                 show_loss, show_dials, -0.11)
+        return cls._side_by_side("desk", height or 680, {"l": 60, "r": 20, "t": 60, "b": 110}, 0.5, 0.64, 0.3,
+                                 show_loss, show_dials, 56)
 
     @classmethod
-    def _presenter(cls, show_loss: bool, show_dials: bool) -> _Geometry:
-        # Sized for a 1280x720 projector with the sidebar collapsed: the whole figure on one screen.
-        return cls._side_by_side("presenter", 640, {"l": 70, "r": 20, "t": 70, "b": 150}, 0.42, 0.6, 0.36,
-                                 show_loss, show_dials, -0.2)
+    def _presenter(cls, show_loss: bool, show_dials: bool, height: int | None) -> _Geometry:
+        # 640 px fits a 1280x720 projector with the sidebar collapsed; a taller screen passes its own height.
+        return cls._side_by_side("presenter", height or 640, {"l": 70, "r": 20, "t": 70, "b": 150}, 0.42, 0.6, 0.36,
+                                 show_loss, show_dials, 84)
 
     @classmethod
     def _phone(cls, show_loss: bool, show_dials: bool) -> _Geometry:
@@ -568,7 +573,7 @@ def _layout(landscape, geo: _Geometry, loss_ax: LossAxis | None, tracks, steps, 
     play_ms = int(np.clip(REPLAY_MS / len(steps), *FRAME_MS))
     still = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
     # Touch-sized on a phone and readable from the back of a room: the buttons' type sets their size.
-    button_font = {"phone": s.title + 2, "presenter": s.title, "desk": s.small}[geo.layout]
+    button_font = {"phone": s.title + 8, "presenter": s.title, "desk": s.small}[geo.layout]
     layout["updatemenus"] = [{
         "type": "buttons", "direction": "left", "showactive": False, **geo.buttons,
         "pad": {"t": 0, "r": 10}, "font": {"size": button_font},

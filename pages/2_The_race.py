@@ -24,12 +24,15 @@ scenes = current.scenes()
 paths = race.paths(scenes)
 start = current.start
 first = scenes[0]
-widgets.vault_caption(current.surface, f"{len(paths)} hands · " + widgets.conditions(
-    current.steps, start, first.noise, first.seed, first.schedule))
 spun = any(p.diverged_at is not None for p in paths)
-widgets.summary(viz.race_summary(paths), spun_off=spun)
+# On a projector the figure comes first, right under the title, so it starts above the fold.
+story, chart = page.story_and_chart(presenter)
+with story:
+    widgets.vault_caption(current.surface, f"{len(paths)} hands · " + widgets.conditions(
+        current.steps, start, first.noise, first.seed, first.schedule))
+    widgets.summary(viz.race_summary(paths), spun_off=spun)
 
-together, side_by_side = st.tabs(list(race.VIEWS), key="view", on_change="rerun")
+together, side_by_side = chart.tabs(list(race.VIEWS), key="view", on_change="rerun")
 if together.open is not False:
     with together:
         st.plotly_chart(race.race_figure(scenes, page.figure_layout()), width="stretch", key="race_map",

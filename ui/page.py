@@ -35,7 +35,7 @@ def frame(title: str) -> bool:
     address, the sidebar collapsed, large type, the figures' "presenter" variant) is on."""
     presenter = url_state.presenter_mode()
     st.set_page_config(page_title=f"{title} · Safecracker", page_icon=str(ICON), layout="wide",
-                       initial_sidebar_state="collapsed" if presenter else "expanded")
+                       initial_sidebar_state="collapsed" if presenter else "auto")
     st.logo(str(LOGO), size="large")
     css = STYLE.read_text()
     with st.sidebar:
@@ -64,6 +64,13 @@ def figure_layout() -> tuple[str, int | None]:
             return "presenter", int(min(max(height - PRESENTER_CHROME_PX, low), high))
         return "presenter", None
     return ("phone" if st.session_state.get(_NARROW) else "desk"), None
+
+
+def story_and_chart(presenter: bool):
+    """Two containers, the words about a run and its figure, in reading order for the screen: the figure
+    first in presenter mode (it must start near the top of a 720 px projector), the words first otherwise."""
+    first, second = st.container(), st.container()
+    return (second, first) if presenter else (first, second)
 
 
 def links(exclude: str | None = None) -> None:

@@ -46,7 +46,7 @@ def frame(title: str) -> bool:
                               help="For a projector at the back of a classroom: large type, thick lines, the sidebar "
                                    "tucked away, and keys: space plays or pauses, the arrow keys step. It is in the "
                                    "address, so a bookmark opens it.")
-        st.session_state[_NARROW], st.session_state[_HEIGHT] = screen.report()
+        st.session_state[_NARROW], st.session_state[_HEIGHT] = screen.report(want_height=presenter)
         st.divider()
     if presenter:
         css += PRESENTER_STYLE.read_text()

@@ -7,7 +7,8 @@ export default function (component) {
   // The newest mount's reporter, used by the one resize listener.
   window.__safecrackerReport = () => {
     if (isNarrow() !== data.narrow) setStateValue("narrow", isNarrow());
-    if (tall() !== data.height) setStateValue("height", tall());
+    // Only a presenter's figure follows the height: elsewhere a report would cost a rerun for nothing.
+    if (data.wantHeight && tall() !== data.height) setStateValue("height", tall());
   };
   window.__safecrackerReport();
   if (window.__safecrackerInstalled) return;

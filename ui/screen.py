@@ -29,12 +29,13 @@ _JS = (Path(__file__).resolve().parent / "screen.js").read_text()
 _screen = st.components.v2.component("safecracker_screen", js=_JS)
 
 
-def report() -> tuple[bool, int | None]:
-    """(whether the browser window is narrower than NARROW_PX, its height rounded down to HEIGHT_STEP px);
-    (False, None) until the browser has said."""
+def report(want_height: bool = False) -> tuple[bool, int | None]:
+    """(whether the browser window is narrower than NARROW_PX, its height rounded down to HEIGHT_STEP px,
+    asked only with `want_height`); (False, None) until the browser has said. A wide window that is not
+    asked its height never causes a rerun."""
     known = st.session_state.get(_KEY) or {}
     data = {"limit": NARROW_PX, "step": HEIGHT_STEP, "narrow": bool(_get(known, "narrow", False)),
-            "height": _get(known, "height", None)}
+            "height": _get(known, "height", None), "wantHeight": want_height}
     state = _screen(key=_KEY, data=data,
                     on_narrow_change=lambda: None, on_height_change=lambda: None)
     height = _get(state, "height", None)

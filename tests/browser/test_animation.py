@@ -3,12 +3,10 @@ by the slider, forwards or backwards) shows the path up to its step and nothing 
 and plotly.js logs no errors.
 
 The figure is written to a standalone HTML file with plotly.js inlined from the plotly package (offline)
-and opened in Debian's Chromium through Playwright.
+and opened in Debian's Chromium through Playwright (the session's browser, tests/browser/conftest.py).
 """
 
 from __future__ import annotations
-
-import os
 
 import plotly.graph_objects as go
 import pytest
@@ -17,9 +15,6 @@ import viz
 from tests.test_viz import BOWL, ROSENBROCK, race, spiral_path
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 # DOM state of the figure: per trace index, the drawn markers and how many are visible, plus the
 # landscape's parts. plotly.js tags each trace's <g> with the class "trace<uid>".
@@ -50,17 +45,6 @@ STATE_JS = """(indices) => {
     traces,
   };
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (scripts/ensure_chromium.sh installs Debian's chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

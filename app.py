@@ -11,7 +11,8 @@ PAGE = "home"
 DEMO_LANDSCAPE = "bowl"
 DEMO_STEPS = 40
 DEMO_START = (-3.5, 2.5)
-DEMO_LRS = (0.02, 0.1, 0.45, 0.9, 1.2)
+# 0.5 and 1.0 are the two rates the page's text names: the fastest hand and the edge of spinning off.
+DEMO_LRS = (0.02, 0.1, 0.45, 0.5, 0.9, 1.0, 1.2)
 
 presenter = page.frame("The vault")
 settings = [url_state.number("lr", 0.1, 1e-4, 10.0)]
@@ -62,7 +63,7 @@ lr = st.select_slider("learning rate", options=sorted({*DEMO_LRS, float(st.sessi
                       format_func=lambda v: f"{float(v):g}",
                       help="On this bowl the hand overshoots above 0.5 and spins off above 1.0. Try both sides.")
 url_state.publish(PAGE, settings)
-figure, path = figures.demo(DEMO_LANDSCAPE, DEMO_START, DEMO_STEPS, float(lr), presenter)
+figure, path = figures.demo(DEMO_LANDSCAPE, DEMO_START, DEMO_STEPS, float(lr), page.figure_layout())
 widgets.summary(viz.path_summary(path, landscapes.LANDSCAPES[DEMO_LANDSCAPE]), spun_off=path.diverged_at is not None)
 st.plotly_chart(figure, width="stretch", key="demo_chart")
 with st.expander("What just happened?"):

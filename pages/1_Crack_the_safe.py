@@ -20,14 +20,18 @@ spec = current.spec
 trajectory = runs.trajectory(current)
 path = viz.path_view(trajectory, label=spec.title)
 
-widgets.scene_caption(current)
-widgets.outcome_metrics(trajectory, path)
-widgets.summary(viz.path_summary(path, current.surface), spun_off=path.diverged_at is not None)
+# On a projector the figure comes first, right under the title, so it starts above the fold.
+story, chart = page.story_and_chart(presenter)
+with story:
+    widgets.scene_caption(current)
+    widgets.outcome_metrics(trajectory, path)
+    widgets.summary(viz.path_summary(path, current.surface), spun_off=path.diverged_at is not None)
 
-st.plotly_chart(figures.crack(current, presenter), width="stretch", key="map",
-                on_select=widgets.start_from_click, selection_mode="points", config={"displaylogo": False})
-st.caption("Press ▶ Play to replay the run; drag the step slider to scrub. Click anywhere on the map to start "
-           "the hand there.")
+with chart:
+    st.plotly_chart(figures.crack(current, page.figure_layout()), width="stretch", key="map",
+                    on_select=widgets.start_from_click, selection_mode="points", config={"displaylogo": False})
+    st.caption("Press ▶ Play to replay the run; drag the step slider to scrub. Click anywhere on the map to start "
+               "the hand there." + (" Keys: space plays or pauses, ← → step." if presenter else ""))
 
 if st.toggle("Show the vault in 3D", key="show_3d", help="The same surface as a landscape you can rotate."):
     st.plotly_chart(figures.surface_3d(current, presenter), width="stretch", key="surface_3d")

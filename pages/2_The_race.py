@@ -3,7 +3,6 @@
 import streamlit as st
 
 import viz
-from lab.numbers import format_point
 from lab.race import leaderboard
 from ui import page, race, widgets
 
@@ -24,14 +23,19 @@ if len(current.racers) < race.MIN_RACERS:
 scenes = current.scenes()
 paths = race.paths(scenes)
 start = current.start
-widgets.vault_caption(current.surface, f"{len(paths)} hands · {current.steps} steps from {format_point(start)}")
+first = scenes[0]
 spun = any(p.diverged_at is not None for p in paths)
-widgets.summary(viz.race_summary(paths, current.surface), spun_off=spun)
+# On a projector the figure comes first, right under the title, so it starts above the fold.
+story, chart = page.story_and_chart(presenter)
+with story:
+    widgets.vault_caption(current.surface, f"{len(paths)} hands · " + widgets.conditions(
+        current.steps, start, first.noise, first.seed, first.schedule))
+    widgets.summary(viz.race_summary(paths, current.surface), spun_off=spun)
 
-together, side_by_side = st.tabs(list(race.VIEWS), key="view", on_change="rerun")
+together, side_by_side = chart.tabs(list(race.VIEWS), key="view", on_change="rerun")
 if together.open is not False:
     with together:
-        st.plotly_chart(race.race_figure(scenes, presenter), width="stretch", key="race_map",
+        st.plotly_chart(race.race_figure(scenes, page.figure_layout()), width="stretch", key="race_map",
                         config={"displaylogo": False})
         st.caption("Press ▶ Play to run the race; drag the step slider to scrub. Every hand moves on the same "
                    "clock, so whoever is ahead at a step is ahead in the race.")

@@ -61,7 +61,7 @@ else:
     st.error(verdict, icon=":material/cancel:")
 text, measured, spun_off = lessons.summary(slug)
 widgets.summary(text, spun_off=spun_off)
-st.plotly_chart(lessons.figure(slug, presenter), width="stretch", key=f"chart_{slug}",
+st.plotly_chart(lessons.figure(slug, page.figure_layout()), width="stretch", key=f"chart_{slug}",
                 config={"displaylogo": False})
 st.caption("Press ▶ Play to replay the runs side by side; drag the step slider to scrub.")
 st.markdown("#### Why")

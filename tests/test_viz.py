@@ -18,11 +18,11 @@ import plotly.graph_objects as go
 import pytest
 
 import viz
-from viz.animation import RACE_TRAIL, TRAIL
+from viz.animation import CHUNKS
 from viz.isolines import isolines
 from viz.raster import colorize, png_bytes
 from viz.scales import loss_axis
-from viz.style import OPTIMIZER_STYLES, style_for, styles_for
+from viz.style import PATH_PALETTE, style_for, styles_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -102,19 +102,28 @@ def static_indices(fig: go.Figure) -> set[int]:
 
 # --- style -----------------------------------------------------------------------------------------
 
-def test_every_optimizer_has_its_own_colour_dash_and_symbol():
-    styles = [OPTIMIZER_STYLES[k] for k in KEYS]
-    for attr in ("color", "dash", "symbol"):
-        assert len({getattr(s, attr) for s in styles}) == 7, attr
-    assert style_for("adam").label == "Adam" and style_for("ADAMW").label == "AdamW"
+def test_hands_drawn_together_never_share_a_colour_dash_or_symbol():
+    for keys in (KEYS, ("adam", "adam", "adam"), ("momentum", "adam"), ("lion", "muon", "lbfgs", "sgd")):
+        styles = styles_for(keys)
+        for attr in ("color", "dash", "symbol"):
+            assert len({getattr(s, attr) for s in styles}) == len(keys), (keys, attr)
+    # Momentum and Adam, the pair that were both orange, and the default race's three hands.
+    assert len({s.color for s in styles_for(["sgd", "momentum", "adam"])}) == 3
+    assert set(PATH_PALETTE) <= set(viz.style.OKABE_ITO.values()) and viz.style.COMBINATION_COLOR not in PATH_PALETTE
+    assert style_for("adam").label == "Adam" and style_for("ADAMW").label == "AdamW" and style_for("lbfgs").label
 
 
-def test_unknown_optimizers_get_a_stable_valid_style_and_repeats_are_told_apart():
-    a, b = style_for("lion"), style_for("lion")
-    assert a == b and a.label == "Lion"
+def test_the_first_hands_get_colours_that_do_not_look_alike():
+    firsts = {s.color for s in styles_for(KEYS[:5])}
+    look_alike = [("orange", "vermillion"), ("sky_blue", "blue")]
+    for one, other in look_alike:
+        assert not {viz.style.OKABE_ITO[one], viz.style.OKABE_ITO[other]} <= firsts
+
+
+def test_unknown_optimizers_get_a_valid_style():
+    a = style_for("lion")
+    assert a.label == "Lion"
     go.Scatter(line={"color": a.color, "dash": a.dash}, marker={"symbol": a.symbol})  # plotly accepts it
-    first, second = styles_for(["adam", "adam"])
-    assert first.color != second.color and first.dash != second.dash
 
 
 def test_presenter_mode_enlarges_type():
@@ -160,10 +169,31 @@ def race_fig():
     return viz.crack_figure(ROSENBROCK, race(300))
 
 
+def timeline(fig: go.Figure) -> list:
+    return [f for f in fig.frames if f.group == "timeline"]
+
+
+def state(fig: go.Figure, frame) -> dict[int, dict]:
+    """What plotly.js applies for a frame: its baseframe's updates, then its own (as computeFrame does)."""
+    by_name = {f.name: f for f in fig.frames}
+    chain = [frame]
+    while chain[-1].baseframe:
+        chain.append(by_name[chain[-1].baseframe])
+    out = {}
+    for f in reversed(chain):
+        for i, update in zip(f.traces, f.data, strict=True):
+            out.setdefault(i, {}).update(update.to_plotly_json())
+    return out
+
+
+def meta(fig: go.Figure, name: str) -> list[int]:
+    return [i for i, t in enumerate(fig.data) if t.meta == name]
+
+
 @pytest.mark.parametrize("which", ["solo", "race_fig"])
 def test_frames_slider_and_buttons_share_one_timeline(which, request):
     fig = request.getfixturevalue(which)
-    frames = fig.frames
+    frames = timeline(fig)
     assert 2 <= len(frames) <= 150
     slider = fig.layout.sliders[0]
     assert [f.name for f in frames] == [s.args[0][0] for s in slider.steps] == [s.label for s in slider.steps]
@@ -172,8 +202,10 @@ def test_frames_slider_and_buttons_share_one_timeline(which, request):
     labels = [b.label for b in fig.layout.updatemenus[0].buttons]
     assert any("Play" in x for x in labels) and any("Pause" in x for x in labels)
     play = next(b for b in fig.layout.updatemenus[0].buttons if "Play" in b.label)
-    assert play.args[0] is None and play.args[1]["frame"]["redraw"] is False
+    # Play animates the timeline group only, never the "chunks" frames the timeline builds on.
+    assert play.args[0] == "timeline" and play.args[1]["frame"]["redraw"] is False
     assert all(s.args[1]["frame"]["redraw"] is False for s in slider.steps)
+    assert {f.group for f in fig.frames} == {"timeline", "chunks"}
 
 
 @pytest.mark.parametrize("which", ["solo", "race_fig"])
@@ -192,71 +224,107 @@ def test_frames_list_their_traces_and_never_touch_the_landscape(which, request):
     assert any(t.name == "contour lines" and len(t.x) > 100 for t in fig.data)
 
 
-def test_visited_steps_are_revealed_by_the_colour_window_only(solo):
-    visited = next(i for i, t in enumerate(solo.data)
-                   if t.meta == "path" and t.mode == "markers" and t.customdata is not None)
-    trace = solo.data[visited]
-    assert len(trace.x) == 301 and trace.marker.cmin == 300 and trace.marker.cmax == 301
-    assert trace.marker.colorscale[-1][1].endswith(", 0)")  # the far end is fully transparent
-    for frame in solo.frames:
-        update = frame.data[list(frame.traces).index(visited)]
+def _drawn(fig: go.Figure, frame, path: viz.PathView, hand: int = 0) -> set[int]:
+    """The steps of `path` whose line is on the map at `frame`: finished pieces plus the growing piece."""
+    st = state(fig, frame)
+    label = path.label
+    pieces = [i for i in meta(fig, "path-piece") if fig.data[i].legendgroup == label]
+    growing = next(i for i in meta(fig, "path-growing") if fig.data[i].legendgroup == label)
+    where = {tuple(xy): k for k, xy in enumerate(np.float32(path.points).tolist())}
+
+    def steps_of(xs, ys) -> set[int]:
+        return {where[(x, y)] for x, y in zip(np.float32(xs).tolist(), np.float32(ys).tolist(), strict=True)}
+
+    shown = set()
+    for i in pieces:
+        if st[i]["opacity"] == 1:
+            shown |= steps_of(fig.data[i].x, fig.data[i].y)
+    if "x" in st[growing]:
+        shown |= steps_of(st[growing]["x"], st[growing]["y"])
+    return shown
+
+
+def test_every_frame_is_a_complete_state_that_reveals_exactly_the_steps_so_far(solo):
+    path = spiral_path("adam", 300, cracked_at=250)
+    frames = timeline(solo)
+    # Any frame, reached by the slider from anywhere (its baseframe carries the pieces' state).
+    for frame in frames[::7] + frames[-1:]:
         k = int(frame.name)
-        assert update.x is None and update.marker.cmin == k and update.marker.cmax == k + 1
+        assert _drawn(solo, frame, path) == set(range(k + 1)), k
+    marks = meta(solo, "path-marks")[0]
+    assert solo.data[marks].marker.colorscale[-1][1].endswith(", 0)")  # the far end is fully transparent
+    for frame in frames:
+        k = int(frame.name)
+        update = state(solo, frame)[marks]
+        assert "x" not in update and update["marker"]["cmin"] == k and update["marker"]["cmax"] == k + 1
 
 
-def test_initial_figure_shows_the_final_state(solo):
-    head = next(t for t in solo.data if t.meta == "path" and t.mode == "markers" and t.marker.size == 12)
-    path = spiral_path("adam", 300)
-    assert head.x[0] == pytest.approx(path.points[-1, 0], abs=1e-3)
-    final = solo.frames[-1]
-    for i, update in zip(final.traces, final.data, strict=True):
-        for key in ("x", "y"):
-            if update[key] is not None:
-                assert list(update[key]) == pytest.approx(list(solo.data[i][key]), abs=1e-6, nan_ok=True)
+def test_initial_figure_shows_the_final_state(race_fig):
+    final = state(race_fig, timeline(race_fig)[-1])
+    for i, update in final.items():
+        for key in ("x", "y", "opacity"):
+            if key in update and key != "opacity":
+                assert list(np.asarray(update[key], dtype=float)) == pytest.approx(
+                    list(np.asarray(race_fig.data[i][key], dtype=float)), abs=1e-6, nan_ok=True)
+            elif key in update:
+                assert race_fig.data[i].opacity == update["opacity"] == 1
+    heads = race_fig.data[meta(race_fig, "heads")[0]]
+    assert heads.x[1] == pytest.approx(race(300)[1].points[-1, 0], abs=1e-3) and len(heads.x) == 7
 
 
-def test_bytes_grow_linearly_and_each_frame_is_constant_size():
+def test_bytes_grow_linearly_and_frames_stay_small():
     sizes = {}
-    per_frame = {}
     for steps in (100, 200, 400, 800):
         for n in (1, 7):
             fig = viz.crack_figure(ROSENBROCK, race(steps, n))
             sizes[steps, n] = json_size(fig)
-            per_frame[steps, n] = max(frame_bytes(fig))
-            for frame in fig.frames:  # O(trail) per path, never O(steps)
+            for frame in timeline(fig):  # a frame's lines hold one piece at most, never the whole path
                 for update in frame.data:
-                    assert update.x is None or len(update.x) <= max(TRAIL, RACE_TRAIL, n)
+                    assert update.x is None or len(update.x) <= max(steps / CHUNKS + steps / 150 + 2, n * 3)
     for n in (1, 7):
         assert sizes[800, n] <= 2.3 * sizes[400, n]
         assert sizes[400, n] <= 2.3 * sizes[200, n]
-        frame_sizes = [per_frame[s, n] for s in (100, 200, 400, 800)]
-        assert max(frame_sizes) <= 1.15 * min(frame_sizes)
+
+
+def test_frames_touch_few_traces_whatever_the_hands():
+    # plotly.js re-plots every listed trace at every frame: hands share heads, cursors and pointers.
+    for n in (1, 7):
+        fig = viz.crack_figure(ROSENBROCK, race(300, n))
+        own = max(len(f.traces) for f in timeline(fig))
+        # Growing piece and marks per hand; heads, loss card, now line, cursors, needles or pointers, readout.
+        assert own <= 2 * n + 6, own
 
 
 def test_default_figures_are_small(solo, race_fig):
     assert json_size(solo) < 400_000
-    assert json_size(race_fig) < 600_000  # the target; the hard limit is 1.5 MB
+    assert json_size(race_fig) < 900_000  # seven hands; the hard limit is 1.5 MB
 
 
 def test_max_frames_caps_and_strides_the_timeline():
     fig = viz.crack_figure(ROSENBROCK, [spiral_path("sgd", 1000)], max_frames=50, show_dials=False)
-    names = [int(f.name) for f in fig.frames]
+    names = [int(f.name) for f in timeline(fig)]
     assert len(names) == 50 and names[0] == 0 and names[-1] == 1000 and names == sorted(names)
     assert list(viz.frame_steps(20, 150)) == list(range(21))
 
 
-def test_diverged_and_cracked_paths_are_annotated(race_fig):
-    texts = [x for t in race_fig.data if t.mode == "markers+text" for x in t.text]
-    assert "✕ SGD spun off at step 12" in texts
-    assert "Adam cracked at step 240" in texts
+def test_outcomes_are_in_the_legend_and_marked_on_the_map_when_they_happen(race_fig):
+    legend = [t.name for t in race_fig.data if t.meta == "path-legend"]
+    assert "SGD · spun off at step 12" in legend and "Adam · cracked at step 240" in legend
+    assert not [t for t in race_fig.data if t.mode and "text" in t.mode and t.xaxis in (None, "x")]
     solo = viz.crack_figure(BOWL, [spiral_path("sgd", 50, landscape=BOWL, diverged_at=20)])
-    event = next(t for t in solo.data if t.mode == "markers+text" and t.meta == "path")
-    assert list(event.text) == ["✕ spun off at step 20"]
+    marks = solo.data[meta(solo, "path-marks")[0]]
+    cross = list(marks.marker.symbol).index("x")
+    assert marks.marker.color[cross] == 20
     last = spiral_path("sgd", 50, landscape=BOWL).points[19]
-    assert (event.x[0], event.y[0]) == pytest.approx(tuple(last), abs=1e-3)
-    # The mark appears on the timeline when it happens, not before.
-    positions = {int(f.name): f.data[list(f.traces).index(solo.data.index(event))].x[0] for f in solo.frames}
-    assert positions[19] is None and positions[20] is not None
+    assert (marks.x[cross], marks.y[cross]) == pytest.approx(tuple(last), abs=1e-3)
+
+
+def test_a_spin_off_ends_a_solo_timeline():
+    solo = viz.crack_figure(BOWL, [spiral_path("sgd", 50, landscape=BOWL, diverged_at=20)])
+    assert timeline(solo)[-1].name == "20" and solo.layout.xaxis2.range[1] == 20
+    # In a race the others go on; the one that spun off waits at its last point.
+    fig = viz.crack_figure(ROSENBROCK, race(100, 3))
+    assert timeline(fig)[-1].name == "100"
 
 
 def test_a_run_that_flies_off_the_map_is_marked_where_it_left():
@@ -265,24 +333,38 @@ def test_a_run_that_flies_off_the_map_is_marked_where_it_left():
     x, y = path.last_seen(BOWL.bounds)  # bounds ±4: it crossed y = 4 on the way to (1e6, 2e6)
     assert y == pytest.approx(4.0) and x == pytest.approx(1.0 + 3.0 / 2e6 * 1e6, rel=1e-6)
     fig = viz.crack_figure(BOWL, [path])
-    event = next(t for t in fig.data if t.mode == "markers+text")
-    assert (event.x[0], event.y[0]) == pytest.approx((x, y), abs=1e-3) and event.textposition[0] == "bottom left"
+    marks = fig.data[meta(fig, "path-marks")[0]]
+    cross = list(marks.marker.symbol).index("x")
+    assert (marks.x[cross], marks.y[cross]) == pytest.approx((x, y), abs=1e-3)
+    # The overshoot is drawn: the line runs on to the point off the map (clipped at the map's edge).
+    pieces = [fig.data[i] for i in meta(fig, "path-piece")]
+    assert max(np.nanmax(np.asarray(p.x, dtype=float)) for p in pieces) > 1e5
     # The loss axis stops a few decades above the start instead of reaching for 1e13.
     assert np.log10(4.0) < fig.layout.yaxis2.range[1] < np.log10(4.0) + 3 + 1
 
 
+def test_the_loss_curve_is_covered_ahead_of_the_replay(solo):
+    card = meta(solo, "loss-future")[0]
+    for frame in timeline(solo)[::10]:
+        k = int(frame.name)
+        xs = state(solo, frame)[card]["x"]
+        assert min(xs) == k and max(xs) >= 300  # from now to the end of the axis
+    assert solo.data[card].fillcolor == solo.layout.shapes[0].fillcolor  # the same card as the panel
+
+
 def test_the_head_rests_on_the_last_finite_point_after_a_spin_off():
-    fig = viz.crack_figure(BOWL, [spiral_path("sgd", 50, landscape=BOWL, diverged_at=20)], show_loss=False)
-    head = next(i for i, t in enumerate(fig.data) if t.meta == "path" and t.mode == "markers" and t.marker.size == 12)
-    xs = [f.data[list(f.traces).index(head)].x for f in fig.frames]
-    assert all(x[0] is not None for x in xs) and xs[-1] == xs[19]
+    fig = viz.crack_figure(ROSENBROCK, race(50, 2), show_loss=False)
+    heads = meta(fig, "heads")[0]
+    xs = [state(fig, f)[heads]["x"][0] for f in timeline(fig)]
+    assert all(x is not None for x in xs) and xs[-1] == xs[11]
 
 
-def test_dials_show_one_needle_per_solo_run_and_one_pointer_per_racer(solo, race_fig):
-    assert sum(t.meta == "dial-needle" for t in solo.data) == 2
-    assert sum(t.meta == "dial-readout" for t in solo.data) == 2
-    pointers = [t for t in race_fig.data if t.meta == "dial-pointers"]
-    assert len(pointers) == 2 and all(len(p.x) == 7 for p in pointers)
+def test_dials_show_needles_for_one_run_and_a_pointer_per_racer(solo, race_fig):
+    needles = [solo.data[i] for i in meta(solo, "dial-needle")]
+    assert len(needles) == 1 and len([v for v in needles[0].x if v is None]) == 2  # two needles, one trace
+    assert len(solo.data[meta(solo, "dial-readout")[0]].text) == 2
+    pointers = [race_fig.data[i] for i in meta(race_fig, "dial-pointers")]
+    assert len(pointers) == 1 and len(pointers[0].x) == 14  # 7 hands on each of the two dials
     assert race_fig.layout.yaxis3.scaleanchor == "x3"  # round dials
     bare = viz.crack_figure(ROSENBROCK, race(50, 2), show_dials=False, show_loss=False)
     assert not [t for t in bare.data if str(t.meta).startswith("dial")] and "xaxis2" not in bare.layout.to_plotly_json()
@@ -291,17 +373,49 @@ def test_dials_show_one_needle_per_solo_run_and_one_pointer_per_racer(solo, race
 def test_needle_angle_maps_the_bounds_onto_the_dial():
     path = viz.PathView("Adam", "adam", [[-4.0, 4.0], [0.0, 0.0]], [1.0, 0.0])
     fig = viz.crack_figure(BOWL, [path])
-    needles = [t for t in fig.data if t.meta == "dial-needle"]
-    first = [f.data[list(f.traces).index(fig.data.index(needles[0]))] for f in fig.frames][0]
-    # x = lower bound: 150 degrees anticlockwise from 12 o'clock, i.e. lower left.
-    assert first.x[1] < 0 and first.y[1] < 0
+    needle = meta(fig, "dial-needle")[0]
+    first = state(fig, timeline(fig)[0])[needle]
+    # x = lower bound: 150 degrees anticlockwise from 12 o'clock, i.e. lower left of the x dial's centre.
+    assert first["x"][1] < 0 and first["y"][1] < 0
     # Final state x = 0, the middle of the bounds: straight up.
-    assert needles[0].x[1] == pytest.approx(0, abs=1e-3) and needles[0].y[1] > 0.7
+    assert fig.data[needle].x[1] == pytest.approx(0, abs=1e-3) and fig.data[needle].y[1] > 0.7
+
+
+@pytest.mark.parametrize("layout", viz.LAYOUTS)
+def test_every_layout_keeps_the_map_square_and_the_controls_apart(layout):
+    fig = viz.crack_figure(ROSENBROCK, race(100, 3), layout=layout)
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    ravine = viz.PathView("SGD", "sgd", [[-9.0, 2.0], [0.0, 0.0]], [1.0, 0.0])
+    long_thin = Landscape(key="long", title="Long", description="", latex="", bounds=((-10.0, 10.0), (-3.0, 3.0)),
+                          minima=((0.0, 0.0),), min_value=0.0, start=(-9.0, 2.0), value_fn=lambda x, y: x * x + y * y,
+                          grad_fn=lambda x, y: (2 * x, 2 * y))
+    assert viz.crack_figure(long_thin, [ravine], layout=layout).layout.yaxis.scaleanchor is None  # fills its panel
+    menu, slider = fig.layout.updatemenus[0], fig.layout.sliders[0]
+    if layout == "phone":
+        # Everything under the map, Play and Pause on their own row above a full-width slider.
+        assert fig.layout.yaxis2.domain[1] < fig.layout.yaxis.domain[0]
+        assert slider.y < menu.y and slider.len == 1
+        assert fig.layout.legend.y < slider.y
+        assert fig.layout.xaxis.domain[1] - fig.layout.xaxis.domain[0] == 1
+    else:
+        assert slider.x >= 0.2  # the slider starts right of the buttons
+    with pytest.raises(ValueError):
+        viz.crack_figure(ROSENBROCK, race(100, 3), layout="tv")
+
+
+def test_presenter_layout_is_bigger_where_it_counts():
+    desk = viz.crack_figure(ROSENBROCK, race(100, 3))
+    big = viz.crack_figure(ROSENBROCK, race(100, 3), layout="presenter")
+    assert big.layout.sliders[0].currentvalue.font.size >= 2 * desk.layout.sliders[0].currentvalue.font.size
+    assert big.layout.updatemenus[0].font.size > desk.layout.updatemenus[0].font.size
+    piece = meta(big, "path-piece")[0]
+    assert big.data[piece].line.width > desk.data[piece].line.width
+    assert viz.crack_figure(ROSENBROCK, race(100, 3), presenter=True).layout.height == big.layout.height
 
 
 def test_hover_texts_name_step_position_and_loss(solo):
-    visited = next(t for t in solo.data if t.meta == "path" and t.customdata is not None and t.xaxis in (None, "x"))
-    assert all(w in visited.hovertemplate for w in ("step", "x", "y", "loss"))
+    marks = solo.data[meta(solo, "path-marks")[0]]
+    assert all(w in marks.hovertemplate for w in ("step", "x", "y", "loss"))
     landscape = next(t for t in solo.data if t.meta == "backdrop" and t.name == "landscape")
     assert all(w in landscape.hovertemplate for w in ("x", "y", "loss"))
 
@@ -440,12 +554,31 @@ def test_internals_figure_draws_scaled_arrows_and_says_the_scale():
     update_dx, update_dy = arrows["#1a1a1a"]
     assert grad_dx < 0 and grad_dy == pytest.approx(0) and update_dx > 0 and update_dy == pytest.approx(0)
     assert np.hypot(grad_dx, grad_dy) == pytest.approx(0.6 * 0.24)  # rescaled to 60 % of the half-window
+    # The gradient is drawn last, over the memory arrows that often point its way.
+    assert fig.layout.annotations[-1].arrowcolor == "#D55E00"
 
 
-def test_surface_figure_lifts_paths_onto_the_surface():
+def test_surface_figure_puts_paths_and_minima_on_the_surface_in_the_maps_colours():
     fig = viz.surface_figure(ROSENBROCK, race(60, 3))
-    assert fig.data[0].type == "surface" and sum(t.type == "scatter3d" for t in fig.data) == 4
+    surface = fig.data[0]
+    assert surface.type == "surface" and sum(t.type == "scatter3d" for t in fig.data) == 5  # 3 paths, minima, start
     assert fig.layout.scene.zaxis.ticktext is not None  # log heights labelled in real losses
+    bar = viz.backdrop(ROSENBROCK).traces[-1].marker
+    assert list(map(tuple, surface.colorscale)) == list(map(tuple, bar.colorscale))
+    assert (surface.cmin, surface.cmax) == (bar.cmin, bar.cmax) and surface.lighting.ambient >= 0.8
+    # Rosenbrock's minimum (loss 0) sits below the log scale's floor: it is put on the floor, inside the box.
+    star = next(t for t in fig.data if t.name == "the combination")
+    low, high = fig.layout.scene.zaxis.range
+    assert low <= star.z[0] <= high and star.z[0] > surface.cmin
+
+
+def test_the_offline_page_has_a_title_a_caption_and_the_whole_player(solo):
+    page = viz.standalone_html(solo, "Crack the safe: Adam on Rosenbrock", "300 steps from (-1.5, 2) <lr 0.01>")
+    assert "<title>Crack the safe: Adam on Rosenbrock</title>" in page and "<h1>" in page
+    assert "300 steps from (-1.5, 2) &lt;lr 0.01&gt;" in page  # escaped: a caption cannot inject markup
+    assert "Plotly.newPlot" in page and len(page) > 3_000_000  # plotly.js inlined: plays offline
+    assert "<script src=" not in page
+    assert "min-width" in page
 
 
 # --- summaries ---------------------------------------------------------------------------------------
@@ -482,7 +615,7 @@ def test_with_the_real_optimizers_when_they_are_there():
     land = landscapes.LANDSCAPES["rosenbrock"]
     paths = [viz.path_view(optim.simulate(key, "rosenbrock", steps=200)) for key in ("sgd", "adam")]
     fig = viz.crack_figure(land, paths)
-    assert len(fig.frames) == 150 and json_size(fig) < 600_000
+    assert len(timeline(fig)) == 150 and json_size(fig) < 600_000
     assert viz.race_summary(paths).endswith(".")
 
 
@@ -499,7 +632,9 @@ def test_asgds_averaged_point_rides_beside_the_hand_as_a_ghost():
     fig = viz.with_ghosts(viz.crack_figure(tr.landscape, [path]), [path])
     assert len(fig.data) == len(plain.data) + 2 and [t.meta for t in fig.data[-2:]] == ["ghost", "ghost"]
     head = len(fig.data) - 1
-    for frame in fig.frames:
+    timeline = [frame for frame in fig.frames if frame.name.isdigit()]
+    assert timeline
+    for frame in timeline:
         k = int(frame.name)
         assert frame.traces[-1] == head and frame.data[-1].x[0] == pytest.approx(path.ghost[k, 0])
     assert viz.path_view(optim.simulate("adam", "bowl", None, 5)).ghost is None

@@ -33,12 +33,13 @@ def frozen(figure: go.Figure) -> go.Figure:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def crack(scene: Scene, presenter: bool = False):
-    """The main animated figure of one run: map, loss curve and dials on one timeline."""
+def crack(scene: Scene, screen: tuple = ("desk", None)):
+    """The main animated figure of one run: map, loss curve and dials on one timeline, for `screen`
+    (layout, height): see ui.page.figure_layout."""
     trajectory = runs.trajectory(scene)
     paths = [viz.path_view(trajectory, label=scene.spec.title)]
-    return frozen(viz.with_ghosts(viz.crack_figure(trajectory.landscape, paths, presenter=presenter), paths,
-                                  presenter))
+    return frozen(viz.with_ghosts(viz.crack_figure(trajectory.landscape, paths, layout=screen[0], height=screen[1]),
+                                  paths, screen[0] == "presenter"))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -48,14 +49,15 @@ def surface_3d(scene: Scene, presenter: bool = False):
                                      presenter=presenter))
 
 
-def standalone_html(figure) -> str:
-    """The figure as one HTML file that plays offline (plotly.js inlined)."""
-    return figure.to_html(include_plotlyjs=True, full_html=True, auto_play=False)
+def standalone_html(figure, title: str, caption: str) -> str:
+    """The figure as one HTML file that plays offline (plotly.js inlined), with a title and a caption."""
+    return viz.standalone_html(figure, title, caption)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def demo(landscape: str, start: tuple, steps: int, lr: float, presenter: bool = False):
+def demo(landscape: str, start: tuple, steps: int, lr: float, screen: tuple = ("desk", None)):
     """The home page's single dial-turning animation: plain SGD on one vault."""
     trajectory = runs.trajectory(Scene(landscape, "", (), "sgd", (("lr", lr),), steps, start))
     path = viz.path_view(trajectory, label=f"SGD, learning rate {lr:g}")
-    return frozen(viz.crack_figure(trajectory.landscape, [path], presenter=presenter, show_loss=True)), path
+    return frozen(viz.crack_figure(trajectory.landscape, [path], layout=screen[0], height=screen[1],
+                                   show_loss=True)), path

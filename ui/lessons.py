@@ -28,10 +28,10 @@ def paths(lesson: Lesson, trajectories_: list[optim.Trajectory]) -> list[viz.Pat
 # Figures are kept as objects (cache_resource), not pickled copies (cache_data): unpickling a Figure re-validates
 # every property, 0.1 to 0.9 s for these animations, where st.plotly_chart only reads them (it copies via to_dict).
 @st.cache_resource(max_entries=32, show_spinner=False)
-def figure(slug: str, presenter: bool = False):
+def figure(slug: str, screen: tuple = ("desk", None)):
     lesson = LESSONS[slug]
     runs_ = trajectories(lesson)
-    fig = viz.crack_figure(lesson.surface, paths(lesson, runs_), presenter=presenter)
+    fig = viz.crack_figure(lesson.surface, paths(lesson, runs_), layout=screen[0], height=screen[1])
     frame = zoom(lesson, runs_)
     if frame is not None:  # where the lesson's point is: the first map's axes
         fig.update_layout(xaxis_range=list(frame[0]), yaxis_range=list(frame[1]))

@@ -23,7 +23,7 @@ import optim
 import viz
 from classroom import ClassroomError, ClassStore
 from classroom import challenge as class_challenge
-from ui import lessons, widgets
+from ui import lessons, page, widgets
 from viz import live as live_figures
 
 PAGE_PATH = "Live_class"  # the URL path Streamlit gives pages/6_Live_class.py
@@ -264,7 +264,7 @@ def _teacher_question(the: ClassStore, code: str, token: str, presenter: bool) -
     answer = lesson.options[lesson.correct]
     text, measured, spun_off = lessons.summary(slug)
     widgets.summary(text, spun_off=spun_off)
-    st.plotly_chart(lessons.figure(slug, presenter), width="stretch", key=f"live_chart_{slug}",
+    st.plotly_chart(lessons.figure(slug, page.figure_layout()), width="stretch", key=f"live_chart_{slug}",
                     config={"displaylogo": False})
     st.markdown("#### Why")
     st.markdown(f"**Measured on these runs:** {measured}")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import screen, url_state
+
 ROOT = Path(__file__).resolve().parents[1]
 ICON = ROOT / "assets" / "dial.png"
 LOGO = ROOT / "assets" / "dial.svg"
@@ -23,11 +25,18 @@ PAGES = [
 ]
 
 
+_NARROW, _HEIGHT = "_screen_narrow", "_screen_height"
+# In presenter mode the replay takes the window's height less the page's header, within these bounds.
+PRESENTER_HEIGHT = (560, 1000)
+PRESENTER_CHROME_PX = 90
+
+
 def frame(title: str) -> bool:
-    """Set up the page and return whether presenter mode (large type for projectors) is on."""
-    # "auto": open on a desk or projector, folded away on a phone, where it would cover the page.
+    """Set up the page and return whether presenter mode (a layout for projectors: `presenter=1` in the
+    address, the sidebar collapsed, large type, the figures' "presenter" variant) is on."""
+    presenter = url_state.presenter_mode()
     st.set_page_config(page_title=f"{title} · Safecracker", page_icon=str(ICON), layout="wide",
-                       initial_sidebar_state="auto")
+                       initial_sidebar_state="collapsed" if presenter else "auto")
     st.logo(str(LOGO), size="large")
     css = STYLE.read_text()
     with st.sidebar:
@@ -35,12 +44,34 @@ def frame(title: str) -> bool:
         for path, label, icon in PAGES:
             st.page_link(path, label=label, icon=icon)
         presenter = st.toggle("Presenter mode", key="presenter", persist_state="session",
-                              help="Larger type and thicker lines, for a projector at the back of a classroom.")
+                              help="For a projector at the back of a classroom: large type, thick lines, the sidebar "
+                                   "tucked away, and keys: space plays or pauses, the arrow keys step. It is in the "
+                                   "address, so a bookmark opens it.")
+        st.session_state[_NARROW], st.session_state[_HEIGHT] = screen.report(want_height=presenter)
         st.divider()
     if presenter:
         css += PRESENTER_STYLE.read_text()
     st.html(f"<style>{css}</style>")
     return presenter
+
+
+def figure_layout() -> tuple[str, int | None]:
+    """The replay figure's variant for this screen, as (layout, height in px or None for the default):
+    "presenter" as tall as the window allows, "phone" for a narrow window, else "desk"."""
+    if st.session_state.get(url_state.PRESENTER.key):
+        height = st.session_state.get(_HEIGHT)
+        if height:
+            low, high = PRESENTER_HEIGHT
+            return "presenter", int(min(max(height - PRESENTER_CHROME_PX, low), high))
+        return "presenter", None
+    return ("phone" if st.session_state.get(_NARROW) else "desk"), None
+
+
+def story_and_chart(presenter: bool):
+    """Two containers, the words about a run and its figure, in reading order for the screen: the figure
+    first in presenter mode (it must start near the top of a 720 px projector), the words first otherwise."""
+    first, second = st.container(), st.container()
+    return (second, first) if presenter else (first, second)
 
 
 def links(exclude: str | None = None) -> None:

@@ -117,12 +117,19 @@ def _reset_start() -> None:
     st.session_state.start_y = np.nan
 
 
+def knob_label(h) -> str:
+    """A knob's label in words and its plain-text symbol ("weight decay λ"): what a screen reader reads
+    aloud too, so no raw LaTeX; a knob without a plain symbol is named in words only."""
+    words = h.name.replace("_", " ")
+    return f"{words} {h.plain}" if h.plain and not h.is_switch else words
+
+
 def hyperparameter_sliders(spec: optim.OptimizerSpec, prefix: str = "", container=st) -> dict:
     """One widget per hyperparameter of `spec`, keys `<prefix><name>`; returns {name: value}."""
     values = {}
     for h in spec.hyperparameters:
         key = prefix + h.name
-        label = f"{h.name} ({'$' + h.symbol + '$'})" if not h.is_switch else h.name
+        label = knob_label(h)
         # Widgets take their value from the session (seeded from the URL), never from a `value=` argument.
         st.session_state.setdefault(key, h.default if h.is_switch else float(h.default))
         if h.is_switch:
@@ -130,7 +137,7 @@ def hyperparameter_sliders(spec: optim.OptimizerSpec, prefix: str = "", containe
         elif h.name == "lr":
             options = lr_options(spec, float(st.session_state[key]))
             values[h.name] = container.select_slider(
-                "learning rate ($\\eta$), log scale", options=options, key=key, format_func=format_number,
+                "learning rate η, log scale", options=options, key=key, format_func=format_number,
                 help=h.help)
         elif h.log:
             options = [float(v) for v in np.logspace(np.log10(h.low), np.log10(h.high), 10)]

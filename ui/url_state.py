@@ -9,6 +9,7 @@ address and share exactly this scene.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -86,6 +87,23 @@ def text(key: str, default: str, *, max_length: int = 300) -> Setting:
     return Setting(key, default, parse)
 
 
+# Presenter mode rides along in every page's address (shareable and bookmarkable like any setting), but
+# only when it is on, so ordinary links stay short.
+PRESENTER = switch("presenter", False)
+_PRESENTER_SEEN = "_url_presenter_seen"
+
+
+def presenter_mode() -> bool:
+    """Presenter mode: what the address says when it says something new (a bookmark, a shared link, an edited
+    address), otherwise this session's own choice (the sidebar toggle, key "presenter")."""
+    raw = st.query_params.get_all(PRESENTER.key)
+    if raw and st.session_state.get(_PRESENTER_SEEN) != raw:
+        st.session_state[_PRESENTER_SEEN] = raw
+        with contextlib.suppress(ValueError):  # a malformed value is ignored: the toggle shows what is on
+            st.session_state[PRESENTER.key] = PRESENTER.parse(raw)
+    return bool(st.session_state.get(PRESENTER.key, False))
+
+
 def restore(page: str, settings: Sequence[Setting]) -> None:
     """Seed widget state from the URL whenever the learner arrives on this page (by a link, a shared
     address or a switch from another page); on reruns within the page the widgets lead and the URL
@@ -133,6 +151,9 @@ def publish(page: str, settings: Sequence[Setting]) -> None:
         value = st.session_state.get(setting.key)
         if value is not None and not (isinstance(value, float) and math.isnan(value)):
             values[setting.key] = setting.dump(value)
+    if st.session_state.get(PRESENTER.key):
+        values[PRESENTER.key] = "1"
+        st.session_state[_PRESENTER_SEEN] = ["1"]
     current = {key: st.query_params.get_all(key) for key in st.query_params}
     wanted = {key: value if isinstance(value, list) else [value] for key, value in values.items()}
     if current != wanted:

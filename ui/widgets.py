@@ -8,8 +8,9 @@ import math
 import numpy as np
 import streamlit as st
 
-from lab import outcome
-from lab.numbers import format_number, format_point
+from lab import numbers, outcome
+from lab.numbers import format_number
+from optim.schedules import SCHEDULES
 from ui import figures, runs
 from viz.scales import format_loss
 
@@ -35,8 +36,29 @@ def vault_caption(surface, details: str) -> None:
     st.caption(plain(surface.description))
 
 
+def conditions(steps: int, start, noise: float = 0.0, seed: int = 0, schedule: str = "constant") -> str:
+    """The run's conditions in words: steps, start, and the gradient noise and the lr schedule when they
+    are on (a run under noise or a schedule must say so wherever it is shown)."""
+    parts = [f"{steps} steps from {numbers.format_point(start)}"]
+    if noise:
+        parts.append(f"gradient noise {numbers.format_number(noise)} (seed {seed})")
+    if schedule and schedule != "constant":
+        title = SCHEDULES[schedule].title if schedule in SCHEDULES else schedule
+        parts.append(f"{title.lower()} lr schedule")
+    return " · ".join(parts)
+
+
+def scene_words(scene) -> str:
+    """One line for the scene: hand, vault and conditions (the offline animation's caption, for one)."""
+    settings = ", ".join(f"{name} {numbers.format_number(value)}" for name, value in scene.hyperparameters
+                         if not isinstance(value, bool))
+    return (f"{scene.spec.title} ({settings}) on {scene.surface.title} · "
+            f"{conditions(scene.steps, scene.start, scene.noise, scene.seed, scene.schedule)}")
+
+
 def scene_caption(scene) -> None:
-    vault_caption(scene.surface, f"{scene.spec.title} · {scene.steps} steps from {format_point(scene.start)}")
+    vault_caption(scene.surface, f"{scene.spec.title} · "
+                                 f"{conditions(scene.steps, scene.start, scene.noise, scene.seed, scene.schedule)}")
 
 
 def outcome_metrics(trajectory, path) -> None:
@@ -97,6 +119,7 @@ def downloads(scene, trajectory) -> None:
         mime="text/csv", icon=":material/download:", width="stretch", on_click="ignore",
         help="Every step: dials, loss, click, memory and turn.")
     columns[1].download_button(
-        "Animation (HTML, plays offline)", data=lambda: figures.standalone_html(figures.crack(scene)),
+        "Animation (HTML, plays offline)", data=lambda: figures.standalone_html(
+            figures.crack(scene), f"Safecracker: {scene.spec.title} on {scene.surface.title}", scene_words(scene)),
         file_name=f"{name}.html", mime="text/html", icon=":material/download:", width="stretch",
         on_click="ignore", help="The animated map as one file you can open without internet.")

@@ -7,7 +7,7 @@
 Nothing here imports streamlit or optim.
 """
 
-from viz.animation import crack_figure, frame_steps
+from viz.animation import LAYOUTS, crack_figure, frame_steps
 from viz.charts import (
     basin_figure,
     internals_figure,
@@ -16,15 +16,17 @@ from viz.charts import (
     settings_heatmap,
     small_multiples_figure,
 )
+from viz.export import standalone_html
 from viz.ghost import with_ghosts
 from viz.paths import PathView, path_view
-from viz.style import OPTIMIZER_STYLES, OptimizerStyle, base_layout, label_for, style_for, styles_for
+from viz.style import PATH_PALETTE, OptimizerStyle, base_layout, label_for, style_at, style_for, styles_for
 from viz.summary import basin_summary, heatmap_summary, path_summary, race_summary
 from viz.surface import backdrop, contour_trace, landmark_traces, surface_figure
 
 __all__ = [
-    "OPTIMIZER_STYLES",
+    "LAYOUTS",
     "OptimizerStyle",
+    "PATH_PALETTE",
     "PathView",
     "backdrop",
     "base_layout",
@@ -44,6 +46,8 @@ __all__ = [
     "race_summary",
     "settings_heatmap",
     "small_multiples_figure",
+    "standalone_html",
+    "style_at",
     "style_for",
     "styles_for",
     "surface_figure",

@@ -292,6 +292,9 @@ def internals_figure(landscape, point, grad, update, extra_arrows: dict | None =
                for i, (name, v) in enumerate((extra_arrows or {}).items())]
     arrows.append(("update applied", u, INK))
     annotations = []
+    # Later annotations are drawn on top: the gradient (the click) last, so the memory arrows that often
+    # point the same way never hide it. The legend keeps the reading order.
+    drawn_last = []
     for name, vec, color in arrows:
         length = float(np.linalg.norm(vec))
         if not np.isfinite(length) or length == 0:
@@ -301,9 +304,10 @@ def internals_figure(landscape, point, grad, update, extra_arrows: dict | None =
             scale = 1.0 if true_ok else 0.6 * half / length
             tip = p + scale * vec
             label = f"{name} (true length)" if true_ok else f"{name} (drawn ×{scale:.3g})"
-            annotations.append({"x": tip[0], "y": tip[1], "ax": p[0], "ay": p[1], "xref": "x", "yref": "y",
-                                "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowsize": 1.2,
-                                "arrowwidth": 2.5 * s.scale, "arrowcolor": color, "text": ""})
+            arrow = {"x": tip[0], "y": tip[1], "ax": p[0], "ay": p[1], "xref": "x", "yref": "y", "axref": "x",
+                     "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowsize": 1.2, "arrowwidth": 2.5 * s.scale,
+                     "arrowcolor": color, "text": ""}
+            (drawn_last if name == arrows[0][0] else annotations).append(arrow)
         # Annotations have no legend entry: a line-only trace stands in for each arrow.
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=label,
                                  line={"color": color, "width": 3 * s.scale}))
@@ -313,6 +317,7 @@ def internals_figure(landscape, point, grad, update, extra_arrows: dict | None =
     fig.add_trace(go.Scatter(x=[nxt[0]], y=[nxt[1]], mode="markers", name="next point",
                              marker={"color": INK, "size": s.head, "symbol": "circle-open", "line": {"width": 2}},
                              hovertemplate=_POINT_HOVER))
+    annotations += drawn_last
     fig.update_layout(**base_layout(presenter, height=560 if presenter else 460, annotations=annotations,
                                     legend={**base_layout(presenter)["legend"], "orientation": "h", "y": -0.15}),
                       xaxis=axis_style(presenter, range=[xs[0], xs[-1]], showgrid=False, title={"text": "x"},

@@ -52,8 +52,16 @@ def with_ghosts(figure: go.Figure, paths: list[PathView], presenter: bool = Fals
         figure.add_traces([trail, head])
         heads.append((len(figure.data) - 1, path.ghost))
     if figure.frames:
-        figure.frames = [go.Frame(name=frame.name, traces=[*frame.traces, *(index for index, _ in heads)],
-                                  data=[*frame.data, *(go.Scatter(_head_at(ghost, int(frame.name)))
-                                                       for _, ghost in heads)])
-                         for frame in figure.frames]
+        figure.frames = [_with_heads(frame, heads) for frame in figure.frames]
     return figure
+
+
+def _with_heads(frame: go.Frame, heads: list) -> go.Frame:
+    """A timeline frame (named by its step) also moves each ghost's head; other frames (the replay's base
+    frames of finished path pieces) are left as they are."""
+    if frame.name is None or not frame.name.isdigit():
+        return frame
+    step = int(frame.name)
+    return go.Frame(name=frame.name, group=frame.group, baseframe=frame.baseframe,
+                    traces=[*frame.traces, *(index for index, _ in heads)],
+                    data=[*frame.data, *(go.Scatter(_head_at(ghost, step)) for _, ghost in heads)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable under the common colour-vision deficiencies.
@@ -44,12 +43,15 @@ LANDSCAPE_COLORSCALE = [
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "6px,3px,2px,3px,2px,3px")
 # No "x" (divergence) and no "star" (the combination): those marks mean something else on the map.
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "triangle-down", "pentagon")
-_PATH_COLORS = ("black", "orange", "sky_blue", "bluish_green", "blue", "vermillion", "reddish_purple")
+# Path colours in the order hands get them. The pairs that look alike at a line's width (orange and
+# vermillion, sky blue and blue) are split: only a race of six or seven hands uses both of a pair.
+_PATH_COLORS = ("black", "orange", "sky_blue", "bluish_green", "reddish_purple", "vermillion", "blue")
+PATH_PALETTE = tuple(OKABE_ITO[name] for name in _PATH_COLORS)
 
 
 @dataclass(frozen=True)
 class OptimizerStyle:
-    """How one optimizer is drawn everywhere: colour, line dash, marker symbol and display name."""
+    """How one hand is drawn in a figure: colour, line dash, marker symbol and display name."""
 
     color: str
     dash: str
@@ -57,14 +59,10 @@ class OptimizerStyle:
     label: str
 
 
-_KNOWN = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 _LABELS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
-           "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
-
-OPTIMIZER_STYLES: dict[str, OptimizerStyle] = {
-    key: OptimizerStyle(OKABE_ITO[_PATH_COLORS[i]], DASHES[i], SYMBOLS[i], _LABELS[key])
-    for i, key in enumerate(_KNOWN)
-}
+           "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "nadam": "NAdam",
+           "radam": "RAdam", "adadelta": "Adadelta", "asgd": "ASGD", "adafactor": "Adafactor", "rprop": "Rprop",
+           "lion": "Lion", "lbfgs": "L-BFGS", "muon": "Muon"}
 
 
 def label_for(key: str) -> str:
@@ -72,36 +70,23 @@ def label_for(key: str) -> str:
     return _LABELS.get(key.lower(), key.replace("_", " ").title())
 
 
+def style_at(position: int, label: str = "") -> OptimizerStyle:
+    """The style of the hand at `position` in a figure: position i gets the i-th colour, dash and symbol,
+    so up to seven hands drawn together never share any of the three."""
+    i = position % len(PATH_PALETTE)
+    return OptimizerStyle(PATH_PALETTE[i], DASHES[i], SYMBOLS[i], label)
+
+
 def style_for(key: str) -> OptimizerStyle:
-    """The optimizer's fixed style; an unknown key gets a stable one derived from a hash of its name."""
-    known = OPTIMIZER_STYLES.get(key.lower())
-    if known is not None:
-        return known
-    # crc32, not hash(): Python salts str hashes per process, and a colour must not change between reruns.
-    h = zlib.crc32(key.encode())
-    return OptimizerStyle(OKABE_ITO[_PATH_COLORS[h % 7]], DASHES[(h // 7) % 7], SYMBOLS[(h // 49) % 7],
-                          label_for(key))
+    """The style of a hand drawn alone (the first position), labelled with the optimizer's name."""
+    return style_at(0, label_for(key))
 
 
 def styles_for(keys) -> list[OptimizerStyle]:
-    """Styles for several paths drawn together: each key's own style, and for a repeated key (two Adam
-    runs with different settings) the first palette colour no other path uses, with another dash."""
-    keys = list(keys)
-    taken = {style_for(k).color for k in keys}
-    spare = [OKABE_ITO[name] for name in _PATH_COLORS if OKABE_ITO[name] not in taken]
-    seen: dict[str, int] = {}
-    out = []
-    for key in keys:
-        base = style_for(key)
-        n = seen.get(key.lower(), 0)
-        seen[key.lower()] = n + 1
-        if n == 0:
-            out.append(base)
-            continue
-        color = spare.pop(0) if spare else base.color
-        out.append(OptimizerStyle(color, DASHES[(DASHES.index(base.dash) + n) % len(DASHES)],
-                                  SYMBOLS[(SYMBOLS.index(base.symbol) + n) % len(SYMBOLS)], base.label))
-    return out
+    """Styles for several hands drawn together, by position: with 17 optimizers and 7 colours a fixed
+    per-optimizer table would give two hands of one race the same colour; by position it never does
+    (up to seven hands, the most a figure shows). The same key twice (two Adam runs) is told apart too."""
+    return [style_at(i, label_for(key)) for i, key in enumerate(keys)]
 
 
 def rgba(color: str, alpha: float) -> str:
@@ -129,7 +114,8 @@ class Sizes:
 def sizes(presenter: bool = False) -> Sizes:
     """Sizes for the screen (default) or for a projector (`presenter=True`)."""
     if presenter:
-        return Sizes(font=19, title=24, small=16, line=3.5, marker=8, head=17)
+        # Paths thick enough to follow from the back of a room, and their dash still readable.
+        return Sizes(font=19, title=24, small=16, line=4.5, marker=8, head=18)
     return Sizes(font=13, title=16, small=11, line=2.2, marker=5, head=12)
 
 

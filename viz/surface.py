@@ -135,12 +135,21 @@ def surface_figure(landscape, paths: list[PathView] = (), *, resolution: int = 8
         x=f32(xs), y=f32(ys), z=height, surfacecolor=height,
         colorscale=LANDSCAPE_COLORSCALE, cmin=colour.zmin, cmax=colour.zmax, customdata=f32(Z),
         hovertemplate=LANDSCAPE_HOVER, colorbar={**bar, "thickness": 12}, name="landscape", opacity=0.95,
+        # Mostly ambient light: the shading stays close to the map's colours, so one colour means one loss in
+        # both views; a little diffuse light keeps the relief readable.
+        lighting={"ambient": 0.85, "diffuse": 0.35, "specular": 0.05, "roughness": 0.9},
         contours={"z": {"show": True, "usecolormap": False, "color": ISOLINE_COLOR, "width": 1,
                         "start": colour.zmin, "end": colour.zmax,
                         "size": (colour.zmax - colour.zmin) / (CONTOUR_LEVELS + 1)}},
     ))
-    # Lift the paths a little so they are drawn on, not inside, the surface.
-    lift = 0.015 * (colour.zmax - colour.zmin)
+    # Lift the paths a little so they are drawn on, not inside, the surface (which is flat between its grid
+    # points), and keep every height inside the colour range the surface is drawn in: a minimum whose loss
+    # is below the log scale's floor would otherwise float under the floor of the box.
+    lift = 0.02 * (colour.zmax - colour.zmin)
+
+    def on_surface(loss) -> np.ndarray:
+        return np.clip(colour.to_plot(loss), colour.zmin, colour.zmax) + lift
+
     (x0, x1), (y0, y1) = landscape.bounds
     for path, st in zip(paths, styles_for(p.key for p in paths), strict=True):
         # A 3D scene does not clip to its axis ranges: steps off the map are left out (a gap), or a run that
@@ -148,7 +157,7 @@ def surface_figure(landscape, paths: list[PathView] = (), *, resolution: int = 8
         on_map = ((path.points[:, 0] >= x0) & (path.points[:, 0] <= x1)
                   & (path.points[:, 1] >= y0) & (path.points[:, 1] <= y1))
         pts = np.where(on_map[:, None], path.points, np.nan)
-        z = np.where(on_map, colour.to_plot(path.loss) + lift, np.nan)
+        z = np.where(on_map, on_surface(path.loss), np.nan)
         steps = np.arange(len(path.points))
         fig.add_trace(go.Scatter3d(
             x=f32(pts[:, 0]), y=f32(pts[:, 1]),
@@ -161,10 +170,17 @@ def surface_figure(landscape, paths: list[PathView] = (), *, resolution: int = 8
         ))
     if landscape.minima:
         mx, my = np.asarray(landscape.minima, dtype=np.float64).T
-        mz = colour.to_plot(landscape.f(np.stack([mx, my], axis=-1))) + lift
-        fig.add_trace(go.Scatter3d(x=mx, y=my, z=mz, mode="markers", name="the combination",
-                                   marker={"symbol": "diamond", "size": s.head * 0.6, "color": COMBINATION_COLOR,
-                                           "line": {"color": INK, "width": 2}}))
+        mz = on_surface(landscape.f(np.stack([mx, my], axis=-1)))
+        fig.add_trace(go.Scatter3d(x=mx, y=my, z=mz, mode="markers", name="the combination", meta="landmark",
+                                   marker={"symbol": "diamond", "size": s.head * 0.7, "color": COMBINATION_COLOR,
+                                           "line": {"color": INK, "width": 2}},
+                                   hovertemplate="the combination<br>x %{x:.4g}<br>y %{y:.4g}<extra></extra>"))
+    if paths:
+        start = paths[0].points[0]
+        if np.isfinite(start).all():
+            fig.add_trace(go.Scatter3d(x=[start[0]], y=[start[1]], z=on_surface(paths[0].loss[:1]), mode="markers",
+                                       name="start", meta="landmark",
+                                       marker={"symbol": "circle-open", "size": s.head * 0.6, "color": INK}))
     zaxis = {"title": {"text": "loss"}, "range": [colour.zmin, colour.zmax + 2 * lift]}
     if colour.log:
         zaxis.update(tickvals=bar["tickvals"], ticktext=bar["ticktext"], title={"text": "loss (log)"})

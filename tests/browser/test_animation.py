@@ -1,13 +1,12 @@
-"""The animated replay in a real browser: Play keeps the landscape drawn, the colour-window reveal hides
-future steps with redraw=False, the head moves, and plotly.js logs no errors.
+"""The animated replay in a real browser: Play keeps the landscape drawn, each frame (reached by Play or
+by the slider, forwards or backwards) shows the path up to its step and nothing after it, the heads move,
+and plotly.js logs no errors.
 
 The figure is written to a standalone HTML file with plotly.js inlined from the plotly package (offline)
-and opened in Debian's Chromium through Playwright.
+and opened in Debian's Chromium through Playwright (the session's browser, tests/browser/conftest.py).
 """
 
 from __future__ import annotations
-
-import os
 
 import plotly.graph_objects as go
 import pytest
@@ -16,9 +15,6 @@ import viz
 from tests.test_viz import BOWL, ROSENBROCK, race, spiral_path
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 # DOM state of the figure: per trace index, the drawn markers and how many are visible, plus the
 # landscape's parts. plotly.js tags each trace's <g> with the class "trace<uid>".
@@ -32,8 +28,11 @@ STATE_JS = """(indices) => {
     const lines = g ? [...g.querySelectorAll('path.js-line')] : [];
     traces[i] = {
       exists: !!g,
+      opacity: g ? +(g.style.opacity || 1) : null,
       points: points.length,
-      visible: points.filter(p => +(p.style.fillOpacity || 1) > 0.5 && +(p.style.opacity || 1) > 0).length,
+      // Open symbols (the crack's ring) are drawn by their stroke, filled ones by their fill.
+      visible: points.filter(p => +((p.style.fill === 'none' || p.style.fill === '' ? p.style.strokeOpacity
+                                     : p.style.fillOpacity) || 1) > 0.5 && +(p.style.opacity || 1) > 0).length,
       transforms: points.map(p => p.getAttribute('transform')),
       lineLength: lines.reduce((n, l) => n + (l.getAttribute('d') || '').length, 0),
     };
@@ -46,17 +45,6 @@ STATE_JS = """(indices) => {
     traces,
   };
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (scripts/ensure_chromium.sh installs Debian's chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -83,14 +71,8 @@ def open_figure(browser, tmp_path):
         context.close()
 
 
-def _indices(fig: go.Figure, **wanted) -> list[int]:
-    return [i for i, t in enumerate(fig.data) if all(getattr(t, k) == v for k, v in wanted.items())]
-
-
-def _visited(fig: go.Figure) -> list[int]:
-    """The markers traces that hold every visited step of a path."""
-    return [i for i, t in enumerate(fig.data)
-            if t.meta == "path" and t.mode == "markers" and t.marker.cmin is not None]
+def _meta(fig: go.Figure, name: str) -> list[int]:
+    return [i for i, t in enumerate(fig.data) if t.meta == name]
 
 
 def _state(tab, indices: list[int]) -> dict:
@@ -101,6 +83,20 @@ def _state(tab, indices: list[int]) -> dict:
 
 def _click(tab, label: str) -> None:
     tab.locator("g.updatemenu-button", has_text=label).click()
+
+
+def _check_frame(fig: go.Figure, state: dict, k: int) -> None:
+    """The map at step k: every marks trace shows exactly its marks up to k; a piece is shown only if
+    all its steps are <= k (checked through the data: the last x of a shown piece is on the path by k)."""
+    for i in _meta(fig, "path-marks"):
+        want = sum(1 for step in fig.data[i].marker.color if step <= k)
+        assert state["traces"][i]["visible"] == want, (fig.data[i].legendgroup, k)
+    timeline = [int(f.name) for f in fig.frames if f.group == "timeline"]
+    f = timeline.index(k)
+    by_name = {fr.name: fr for fr in fig.frames}
+    base = by_name[by_name[str(k)].baseframe]
+    for i, update in zip(base.traces, base.data, strict=True):
+        assert state["traces"][i]["opacity"] == update.opacity, (i, k, f)
 
 
 # Pausing interrupts the running Plotly.animate call, which then rejects its promise with `undefined`;
@@ -116,25 +112,23 @@ def _real_errors(errors: list[str], pauses: int) -> list[str]:
 
 
 def test_play_replays_the_path_and_keeps_the_landscape(open_figure):
-    path = spiral_path("adam", 120, cracked_at=100)
-    fig = viz.crack_figure(ROSENBROCK, [path])
-    visited = _visited(fig)[0]
-    head = next(i for i, t in enumerate(fig.data) if t.meta == "path" and t.mode == "markers" and t.marker.size == 12)
-    lines = _indices(fig, name="contour lines")[0]
-    landmarks = _indices(fig, meta="landmark")
-    watch = [visited, head, lines, *landmarks]
+    fig = viz.crack_figure(ROSENBROCK, [spiral_path("adam", 120, cracked_at=100)])
+    marks, heads, pieces = _meta(fig, "path-marks")[0], _meta(fig, "heads")[0], _meta(fig, "path-piece")
+    lines = [i for i, t in enumerate(fig.data) if t.name == "contour lines"][0]
+    landmarks = _meta(fig, "landmark")
+    watch = [marks, heads, lines, *landmarks, *pieces]
     tab, errors = open_figure(fig, "solo")
 
     before = _state(tab, watch)
     assert before["image"] == "data:image/png;base64,"
-    assert before["traces"][visited]["visible"] == 121  # opens on the final state: every step shown
+    _check_frame(fig, before, 120)  # opens on the final state: the whole path
     lines_before = before["traces"][lines]["lineLength"]
     assert lines_before > 1000
 
     _click(tab, "Play")
     tab.wait_for_timeout(1500)
     playing = _state(tab, watch)
-    assert 0 < playing["traces"][visited]["visible"] < 121, "future steps are hidden while it plays"
+    assert 0 < playing["traces"][marks]["visible"] < before["traces"][marks]["visible"], "the future is hidden"
     assert playing["image"] and playing["traces"][lines]["lineLength"] == lines_before
     assert errors == []
     _click(tab, "Pause")
@@ -142,10 +136,8 @@ def test_play_replays_the_path_and_keeps_the_landscape(open_figure):
     mid = _state(tab, watch)
     k = int(mid["frame"])
     assert 0 < k < 120, "paused somewhere in the middle of the replay"
-    # The reveal: exactly the steps up to the current frame are visible; the rest are drawn transparent.
-    assert mid["traces"][visited]["points"] == 121
-    assert mid["traces"][visited]["visible"] == k + 1
-    assert mid["traces"][head]["transforms"] != before["traces"][head]["transforms"]
+    _check_frame(fig, mid, k)
+    assert mid["traces"][heads]["transforms"] != before["traces"][heads]["transforms"]
     # The landscape survived the redraw=False frames: image, contour lines and landmarks all still there.
     assert mid["image"] == "data:image/png;base64,"
     assert mid["traces"][lines]["lineLength"] == lines_before
@@ -157,42 +149,42 @@ def test_play_replays_the_path_and_keeps_the_landscape(open_figure):
                           timeout=60_000)
     tab.wait_for_timeout(300)
     end = _state(tab, watch)
-    assert end["traces"][visited]["visible"] == 121
-    assert end["traces"][head]["transforms"] == before["traces"][head]["transforms"]
+    _check_frame(fig, end, 120)
+    assert end["traces"][heads]["transforms"] == before["traces"][heads]["transforms"]
     assert _real_errors(errors, pauses=1) == []
 
 
-def test_the_slider_scrubs_without_losing_the_landscape(open_figure):
-    fig = viz.crack_figure(BOWL, [spiral_path("momentum", 60, landscape=BOWL, diverged_at=45)])
-    visited = _visited(fig)[0]
-    lines = _indices(fig, name="contour lines")[0]
+def test_the_slider_jumps_backwards_and_forwards_to_complete_states(open_figure):
+    fig = viz.crack_figure(BOWL, [spiral_path("momentum", 60, landscape=BOWL, cracked_at=50)])
+    watch = [*_meta(fig, "path-marks"), *_meta(fig, "path-piece"), *_meta(fig, "heads")]
+    lines = [i for i, t in enumerate(fig.data) if t.name == "contour lines"][0]
     tab, errors = open_figure(fig, "scrub")
     rail = tab.locator("rect.slider-rail-rect").bounding_box()
-    tab.mouse.click(rail["x"] + 0.25 * rail["width"], rail["y"] + rail["height"] / 2)
-    tab.wait_for_timeout(400)
-    state = _state(tab, [visited, lines])
-    k = int(state["frame"])
-    assert 5 < k < 30
-    assert state["traces"][visited]["visible"] == k + 1
-    assert state["image"] and state["traces"][lines]["lineLength"] > 1000
+    for where in (0.25, 0.8, 0.1):  # backwards from the final state, forwards, backwards again
+        tab.mouse.click(rail["x"] + where * rail["width"], rail["y"] + rail["height"] / 2)
+        tab.wait_for_timeout(400)
+        state = _state(tab, [*watch, lines])
+        k = int(state["frame"])
+        assert abs(k - where * 60) < 8
+        _check_frame(fig, state, k)
+        assert state["image"] and state["traces"][lines]["lineLength"] > 1000
     assert errors == []
 
 
 def test_a_seven_run_race_replays_every_path(open_figure):
     fig = viz.crack_figure(ROSENBROCK, race(120))
-    visited = _visited(fig)
-    assert len(visited) == 7
+    marks = _meta(fig, "path-marks")
+    assert len(marks) == 7
+    watch = [*marks, *_meta(fig, "path-piece")]
     tab, errors = open_figure(fig, "race")
     _click(tab, "Play")
     tab.wait_for_timeout(2500)
     _click(tab, "Pause")
     tab.wait_for_timeout(400)
-    state = _state(tab, visited)
+    state = _state(tab, watch)
     k = int(state["frame"])
     assert 12 < k < 120
-    # SGD spun off at step 12: its 12 finite points are all shown; every other run shows steps 0..k.
-    counts = [state["traces"][i]["visible"] for i in visited]
-    assert counts[0] == 12 and counts[1:] == [k + 1] * 6
+    _check_frame(fig, state, k)
     assert state["image"] == "data:image/png;base64,"
     assert _real_errors(errors, pauses=1) == []
 
@@ -202,8 +194,7 @@ def test_a_seven_run_race_replays_every_path(open_figure):
     tab.wait_for_function("() => document.querySelector('.js-plotly-plot')._fullLayout._currentFrame === '120'",
                           timeout=60_000)
     tab.wait_for_timeout(300)
-    end = _state(tab, visited)
-    assert [end["traces"][i]["visible"] for i in visited] == [12] + [121] * 6
+    _check_frame(fig, _state(tab, watch), 120)
     assert errors == []
 
 

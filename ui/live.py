@@ -406,7 +406,8 @@ def _live_leaderboard(code: str, challenge_id: str, presenter: bool) -> None:
 # --- the student ----------------------------------------------------------------------------------------
 
 def _join(the: ClassStore) -> None:
-    code, nickname = st.session_state.get("join_code", ""), st.session_state.get("join_nickname", "")
+    code = st.session_state.get("join_code") or st.query_params.get("room", "")
+    nickname = st.session_state.get("join_nickname", "")
     try:
         token = the.join(code, nickname, session=session_id())
         name = the.rejoin(code, token)
@@ -442,12 +443,15 @@ def student_view() -> None:
     st.html(ROOM_STYLE)
     _rejoin_from_address(the)
     if "live_student" not in st.session_state:
-        if "join_code" not in st.session_state and st.query_params.get("room"):
-            st.session_state.join_code = st.query_params.get("room")
-        # A form: the code and nickname travel with the tap on Join (or the phone keyboard's Enter).
+        linked = st.query_params.get("room")
+        # A form: the code and nickname travel with the tap on Join (or the phone keyboard's Enter). A join
+        # link already names the room, so the phone only asks for a nickname.
         with st.form("join_form", border=False, enter_to_submit=True):
-            st.text_input("Room code", key="join_code", max_chars=12, placeholder="e.g. K7HR3M",
-                          help="The six letters and digits on the projector.")
+            if linked:
+                st.text(f"Room {linked}")
+            else:
+                st.text_input("Room code", key="join_code", max_chars=12, placeholder="e.g. K7HR3M",
+                              help="The six letters and digits on the projector.")
             st.text_input("Nickname", key="join_nickname", max_chars=classroom.MAX_NICKNAME,
                           help="What the class will see. Nothing else about you is stored.")
             st.form_submit_button("Join", key="join", type="primary", on_click=_join, args=(the,),

@@ -71,7 +71,9 @@ def test_without_a_room_address_the_page_offers_the_teacher_a_room_and_a_student
     assert at.button(key="open_room")
     at = student({"room": "K7HR3M"})
     assert at.segmented_control(key="live_role").value == "A student"
-    assert at.text_input(key="join_code").value == "K7HR3M"
+    # The link names the room: the phone is told which, and asked only for a nickname.
+    assert "Room K7HR3M" in [t.value for t in at.text]
+    assert [box.key for box in at.text_input] == ["join_nickname"]
 
 
 def test_the_teacher_opens_a_room_with_its_code_large_a_join_link_and_a_qr_code():

@@ -49,3 +49,11 @@ def test_stability_limits_come_from_the_specs(optimizer, mu, expected):
     assert stability.stability_limit("ravine", optimizer, np.array([mu]))[0] == pytest.approx(expected)
     assert stability.theory(optimizer).startswith("lr <")
     assert stability.theory("adam") is None
+
+
+def test_only_url_state_touches_the_address_bar():
+    """One module owns the address bar, so a shared link always means one thing (issue 7)."""
+    sources = [p for folder in ("ui", "pages", "lab", "viz") for p in (ROOT / folder).rglob("*.py")]
+    touching = sorted(str(p.relative_to(ROOT)) for p in [*sources, ROOT / "app.py"]
+                      if "query_params" in p.read_text(encoding="utf-8").replace("query_params=", ""))
+    assert touching == ["ui/url_state.py"]

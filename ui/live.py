@@ -23,7 +23,7 @@ import optim
 import viz
 from classroom import ClassroomError, ClassStore
 from classroom import challenge as class_challenge
-from ui import lessons, page, widgets
+from ui import lessons, page, url_state, widgets
 from viz import live as live_figures
 
 PAGE_PATH = "Live_class"  # the URL path Streamlit gives pages/6_Live_class.py
@@ -406,7 +406,7 @@ def _live_leaderboard(code: str, challenge_id: str, presenter: bool) -> None:
 # --- the student ----------------------------------------------------------------------------------------
 
 def _join(the: ClassStore) -> None:
-    code = st.session_state.get("join_code") or st.query_params.get("room", "")
+    code = st.session_state.get("join_code") or (url_state.address_value("room") or "")
     nickname = st.session_state.get("join_nickname", "")
     try:
         token = the.join(code, nickname, session=session_id())
@@ -417,24 +417,24 @@ def _join(the: ClassStore) -> None:
     cleaned = classroom.clean_code(code)
     st.session_state.live_student = (cleaned, token, name)
     # Kept in the address too: a refresh or a dropped connection comes back as the same student.
-    st.query_params["room"], st.query_params["student"] = cleaned, token
+    url_state.put_in_address({"room": cleaned, "student": token})
 
 
 def _forget_student() -> None:
     st.session_state.pop("live_student", None)
-    st.query_params.pop("student", None)
+    url_state.drop_from_address("student")
 
 
 def _rejoin_from_address(the: ClassStore) -> None:
     if "live_student" in st.session_state:
         return
-    code, token = st.query_params.get("room"), st.query_params.get("student")
+    code, token = url_state.address_value("room"), url_state.address_value("student")
     if not code or not token:
         return
     try:
         st.session_state.live_student = (classroom.clean_code(code), token, the.rejoin(code, token))
     except ClassroomError as refused:
-        st.query_params.pop("student", None)
+        url_state.drop_from_address("student")
         st.session_state.join_refused = str(refused)
 
 
@@ -443,7 +443,7 @@ def student_view() -> None:
     st.html(ROOM_STYLE)
     _rejoin_from_address(the)
     if "live_student" not in st.session_state:
-        linked = st.query_params.get("room")
+        linked = url_state.address_value("room")
         # A form: the code and nickname travel with the tap on Join (or the phone keyboard's Enter). A join
         # link already names the room, so the phone only asks for a nickname.
         with st.form("join_form", border=False, enter_to_submit=True):
@@ -557,7 +557,7 @@ def _student_challenge(the: ClassStore, code: str, token: str, current) -> None:
 # --- the page -------------------------------------------------------------------------------------------
 
 def role_from_address() -> str:
-    return "A student" if st.query_params.get("room") else "The teacher"
+    return "A student" if url_state.address_value("room") else "The teacher"
 
 
 def body(presenter: bool) -> None:

@@ -168,6 +168,22 @@ def publish_one(setting: Setting, value) -> None:
         st.query_params[setting.key] = text
 
 
+def address_value(key: str) -> str | None:
+    """One raw value from the address (the last, if it appears twice): for a page whose state is not a widget,
+    such as the live class's room code and a student's token."""
+    return st.query_params.get(key)
+
+
+def put_in_address(values: dict[str, str]) -> None:
+    """Write these raw values into the address, leaving the others as they are."""
+    for key, value in values.items():
+        st.query_params[key] = value
+
+
+def drop_from_address(key: str) -> None:
+    st.query_params.pop(key, None)
+
+
 def open_page(path: str, query: dict[str, str]) -> None:
     """Switch to the page at `path` with these settings in its address (it reads them on arrival)."""
     st.switch_page(path, query_params=query)

@@ -19,9 +19,10 @@ test: $(VENV)/.dev chromium
 unit: $(VENV)/.dev
 	url="$$(sh scripts/ensure_postgres.sh)" && SAFECRACKER_TEST_POSTGRES_URL="$$url" $(PY) -m pytest -m "not browser"
 
-bench: $(VENV)/.bench
+bench: $(VENV)/.bench chromium
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_pages.py
+	$(PY) benchmarks/bench_browser.py
 	$(PY) benchmarks/bench_class.py
 
 # Regenerates the paths recorded from torch.optim itself: tests/fixtures/torch_paths.json (the first seven

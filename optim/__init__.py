@@ -3,8 +3,8 @@
     tr = optim.simulate("adam", "rosenbrock", start=(-1.2, 1.0), steps=300, lr=0.02, betas=(0.9, 0.999))
     tr.points, tr.loss, tr.diverged_at, tr.cracked_at(), tr.to_frame()
 
-`OPTIMIZERS` holds each optimizer's spec (defaults, slider ranges, LaTeX rule, plain-language story, how to
-explain a step), collected from `optim.hands`; `optim.rules` holds the update rules themselves.
+`OPTIMIZERS` holds each optimizer's spec (its update rule, defaults, slider ranges, LaTeX rule,
+plain-language story, how to explain a step), collected from `optim.hands`.
 """
 
 from optim.hyperparameters import Hyperparameter

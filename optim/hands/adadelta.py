@@ -1,7 +1,7 @@
 r"""Adadelta: a hand that sets its own step size from the sizes of its recent turns.
 
 Follows torch.optim.Adadelta's single-tensor code (torch 2.13) operation for operation, on (2, N) float64
-arrays as `optim.rules` describes (state in, state out, a batch of runs in one call).
+arrays as `optim.hands` describes (state in, state out, a batch of runs in one call).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from optim.arithmetic import with_l2
 from optim.hyperparameters import NON_NEGATIVE, UNIT_CLOSED, Hyperparameter, lr, weight_decay
-from optim.rules import _with_l2
 from optim.spec import MapAxis, OptimizerSpec
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def step(params, grad, state, hp, lr, t):
     first turn is √ε/√((1−ρ)g²+ε)·g, about √ε/√(1−ρ) per dial. No bias correction. torch's learning rate
     (default 1.0) only scales the turn Δ; Δ itself is unit-free.
     """
-    g = _with_l2(grad, params, hp["weight_decay"])
+    g = with_l2(grad, params, hp["weight_decay"])
     rho, eps = hp["rho"], hp["eps"]
     square_avg = state["square_avg"] * rho + ((1 - rho) * g) * g
     delta = np.sqrt(state["acc_delta"] + eps) / np.sqrt(square_avg + eps) * g

@@ -6,7 +6,7 @@ dimensions; the two dials are a vector, so torch keeps a full per-dial variance 
 Nor is there momentum: torch's Adafactor keeps no first moment. What remains is below.
 
 Follows torch.optim.Adafactor's single-tensor code (torch 2.13) operation for operation, on (2, N) float64
-arrays as `optim.rules` describes (state in, state out, a batch of runs in one call).
+arrays as `optim.hands` describes (state in, state out, a batch of runs in one call).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from optim.arithmetic import lerp, power
 from optim.hyperparameters import NON_NEGATIVE, Bounded, Hyperparameter, lr, weight_decay
-from optim.rules import _lerp, _power
 from optim.spec import MapAxis, OptimizerSpec
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def step(params, grad, state, hp, lr, t):
     alpha = np.maximum(hp["eps2"], _root_mean_square(params)) * rho
     if np.ndim(hp["weight_decay"]) or hp["weight_decay"]:
         params = params * (1 - lr * hp["weight_decay"])
-    variance = _lerp(state["variance"], grad * grad, _power(float(t), hp["beta2_decay"]))
+    variance = lerp(state["variance"], grad * grad, power(float(t), hp["beta2_decay"]))
     eps1 = hp["eps1"]
     update = 1 / np.sqrt(np.maximum(variance, eps1 * eps1)) * grad
     step_size = alpha / np.maximum(1.0, _root_mean_square(update) / hp["d"])

@@ -1,14 +1,13 @@
-"""AdaGrad (torch.optim.Adagrad): every click ever heard on a dial shortens that dial's reach.
-
-The update rule lives in `optim.rules` (adagrad_step, adagrad_derive) for now.
-"""
+"""AdaGrad (torch.optim.Adagrad): every click ever heard on a dial shortens that dial's reach."""
 
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING
 
-from optim import rules
+import numpy as np
+
+from optim.arithmetic import descend, with_l2
 from optim.hyperparameters import NON_NEGATIVE, Hyperparameter, eps, lr, weight_decay
 from optim.spec import MapAxis, OptimizerSpec
 
@@ -65,6 +64,35 @@ def _adagrad(s: Step) -> tuple:
     )
 
 
+def adagrad_init(params, hp):
+    return {"sum": np.zeros_like(params) + hp["initial_accumulator_value"]}
+
+
+def adagrad_step(params, grad, state, hp, lr, t):
+    r"""AdaGrad: each dial's step shrinks with the sum of every click it has heard.
+
+    .. math::
+        \tilde\eta_t = \frac{\eta}{1 + (t-1)\,\delta}, \quad
+        s_t = s_{t-1} + g_t^2, \quad
+        \theta_t = \theta_{t-1} - \tilde\eta_t\, \frac{g_t}{\sqrt{s_t} + \epsilon}
+
+    with δ the `lr_decay`, :math:`s_0` the `initial_accumulator_value`, and ε added outside the root.
+    """
+    g = with_l2(grad, params, hp["weight_decay"])
+    clr = lr / (1 + (t - 1) * hp["lr_decay"])
+    total = g * g
+    total += state["sum"]
+    scaled = np.sqrt(total)
+    scaled += hp["eps"]
+    np.divide(g, scaled, out=scaled)
+    return descend(params, clr, scaled, owned=True), {"sum": total}
+
+
+def adagrad_derive(history, hp, lr, t):
+    clr = lr / (1 + (t - 1) * hp["lr_decay"])
+    return {"effective_lr": clr / (np.sqrt(history["sum"]) + hp["eps"])}
+
+
 ADAGRAD = OptimizerSpec(
     "adagrad",
     "AdaGrad",
@@ -100,9 +128,9 @@ ADAGRAD = OptimizerSpec(
         ),
         eps(1e-10),
     ),
-    rules.adagrad_init,
-    rules.adagrad_step,
-    rules.adagrad_derive,
+    adagrad_init,
+    adagrad_step,
+    adagrad_derive,
     torch_class="Adagrad",
     shown_state=lambda hp: ("sum",),
     explain=_adagrad,

@@ -1,6 +1,5 @@
 """Adam and AdamW (torch.optim.Adam, torch.optim.AdamW): momentum for direction, a running loudness per
-dial for scale, and bias corrections for the first steps. The update rules live in `optim.rules`
-(adam_step, adamw_step, adam_derive) for now.
+dial for scale, and bias corrections for the first steps.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optim import rules
+from optim.arithmetic import descend, lerp, per_run, power, with_l2
 from optim.hyperparameters import SWITCH, UNIT_OPEN, Hyperparameter, eps, lr, weight_decay
 from optim.spec import MapAxis, OptimizerSpec
 
@@ -117,6 +116,70 @@ def _adam(s: Step, decoupled: bool) -> tuple:
     )
 
 
+def adam_init(params, hp):
+    zeros = np.zeros_like(params)
+    return {"m": zeros, "v": zeros, "v_max": zeros}
+
+
+def adam_step(params, grad, state, hp, lr, t, decoupled=False):
+    r"""Adam, with weight decay as an L2 term in the gradient (AdamW: decoupled, see `adamw_step`).
+
+    .. math::
+        g_t &= \nabla f(\theta_{t-1}) + \lambda\theta_{t-1} \\
+        m_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2 \\
+        \hat m_t &= \frac{m_t}{1-\beta_1^t}, \qquad \hat v_t = \frac{v_t}{1-\beta_2^t}
+            \quad (\text{AMSGrad: } \hat v_t = \frac{\max(v_1,\dots,v_t)}{1-\beta_2^t}) \\
+        \theta_t &= \theta_{t-1} - \eta\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+
+    ε sits outside the square root and is added after the bias correction, as in PyTorch.
+    """
+    b1, b2 = hp["beta1"], hp["beta2"]
+    if decoupled:
+        params = params * (1 - lr * hp["weight_decay"])
+        g = grad
+    else:
+        g = with_l2(grad, params, hp["weight_decay"])
+    m = lerp(state["m"], g, 1 - b1)
+    v = b2 * state["v"]
+    loudness = g * g
+    loudness *= 1 - b2
+    v += loudness
+    amsgrad = hp["amsgrad"]
+    if per_run(amsgrad):
+        v_max = np.where(amsgrad, np.maximum(state["v_max"], v), state["v_max"])
+        v_used = np.where(amsgrad, v_max, v)
+    elif amsgrad:
+        v_max = v_used = np.maximum(state["v_max"], v)
+    else:
+        v_max, v_used = state["v_max"], v
+    denominator = np.sqrt(v_used)
+    denominator /= np.sqrt(1 - power(b2, t))
+    denominator += hp["eps"]
+    step_size = lr / (1 - power(b1, t))
+    np.divide(m, denominator, out=denominator)
+    return descend(params, step_size, denominator, owned=True), {"m": m, "v": v, "v_max": v_max}
+
+
+def adamw_step(params, grad, state, hp, lr, t):
+    r"""AdamW: Adam whose weight decay shrinks the dials directly instead of entering the gradient.
+
+    .. math::
+        \theta' = \theta_{t-1} - \eta\lambda\theta_{t-1}, \qquad
+        \theta_t = \theta' - \eta\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+
+    with :math:`m_t, v_t, \hat m_t, \hat v_t` exactly as in Adam (the gradient itself carries no λθ).
+    """
+    return adam_step(params, grad, state, hp, lr, t, decoupled=True)
+
+
+def adam_derive(history, hp, lr, t):
+    b1, b2, amsgrad = hp["beta1"], hp["beta2"], hp["amsgrad"]
+    v_used = np.where(amsgrad, history["v_max"], history["v"])
+    m_hat = history["m"] / (1 - b1**t)
+    v_hat = v_used / (1 - b2**t)
+    return {"m_hat": m_hat, "v_hat": v_hat, "effective_lr": lr / (np.sqrt(v_hat) + hp["eps"])}
+
+
 def betas(beta1: float, beta2: float) -> tuple[Hyperparameter, Hyperparameter]:
     return (
         Hyperparameter(
@@ -175,9 +238,9 @@ ADAM = OptimizerSpec(
     "(PyTorch: 0.001).",
     ADAM_LATEX,
     (lr(0.05, torch_default=1e-3), *betas(0.9, 0.999), eps(1e-8), weight_decay(), AMSGRAD),
-    rules.adam_init,
-    rules.adam_step,
-    rules.adam_derive,
+    adam_init,
+    adam_step,
+    adam_derive,
     torch_class="Adam",
     shown_state=_shown,
     explain=lambda s: _adam(s, decoupled=False),
@@ -195,9 +258,9 @@ ADAMW = OptimizerSpec(
     "0.01 as in PyTorch.",
     ADAM_LATEX.replace(r"\theta_t &= \theta_{t-1} - ", r"\theta_t &= (1 - \eta\lambda)\,\theta_{t-1} - "),
     (lr(0.05, torch_default=1e-3), *betas(0.9, 0.999), eps(1e-8), weight_decay(0.01, how="decoupled"), AMSGRAD),
-    rules.adam_init,
-    rules.adamw_step,
-    rules.adam_derive,
+    adam_init,
+    adamw_step,
+    adam_derive,
     torch_class="AdamW",
     shown_state=_shown,
     explain=lambda s: _adam(s, decoupled=True),

@@ -1,7 +1,7 @@
 r"""Adamax: Adam whose loudness memory is the largest recent click, not an average of squares.
 
 Follows torch.optim.Adamax's single-tensor code (torch 2.13) operation for operation, on (2, N) float64
-arrays as `optim.rules` describes (state in, state out, a batch of runs in one call).
+arrays as `optim.hands` describes (state in, state out, a batch of runs in one call).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from optim.arithmetic import lerp, power, with_l2
 from optim.hyperparameters import UNIT_OPEN, Hyperparameter, eps, lr, weight_decay
-from optim.rules import _lerp, _power, _with_l2
 from optim.spec import MapAxis, OptimizerSpec
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def init(params, hp):
 
 
 def _step_size(hp, lr, t):
-    return lr / (1 - _power(hp["beta1"], t))
+    return lr / (1 - power(hp["beta1"], t))
 
 
 def step(params, grad, state, hp, lr, t):
@@ -69,15 +69,15 @@ def step(params, grad, state, hp, lr, t):
     below ε. Only m is bias-corrected: a running max needs no warm-up correction. The step is torch's
     `addcdiv`, θ + ((−η/(1−β₁ᵗ))·m)/u, in that order; m is updated with `lerp` as torch does.
     """
-    g = _with_l2(grad, params, hp["weight_decay"])
-    m = _lerp(state["m"], g, 1 - hp["beta1"])
+    g = with_l2(grad, params, hp["weight_decay"])
+    m = lerp(state["m"], g, 1 - hp["beta1"])
     u = np.maximum(hp["beta2"] * state["u"], np.abs(g) + hp["eps"])
     return params + (-_step_size(hp, lr, t) * m) / u, {"m": m, "u": u}
 
 
 def derive(history, hp, lr, t):
     """The bias-corrected momentum and each dial's reach, lr / ((1 − β₁ᵗ) u_t)."""
-    return {"m_hat": history["m"] / (1 - _power(hp["beta1"], t)),
+    return {"m_hat": history["m"] / (1 - power(hp["beta1"], t)),
             "effective_lr": _step_size(hp, lr, t) / history["u"]}
 
 

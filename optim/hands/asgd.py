@@ -1,7 +1,7 @@
 r"""ASGD: SGD whose step size slowly shrinks, and which keeps the running average of the points it visits.
 
 Follows torch.optim.ASGD's single-tensor code (torch 2.13) operation for operation, on (2, N) float64
-arrays as `optim.rules` describes (state in, state out, a batch of runs in one call).
+arrays as `optim.hands` describes (state in, state out, a batch of runs in one call).
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from optim.arithmetic import power, select, with_l2
 from optim.hands._torch_scalars import stored_as_float32
 from optim.hyperparameters import NON_NEGATIVE, Hyperparameter, lr, weight_decay
-from optim.rules import _power, _select, _with_l2
 from optim.spec import MapAxis, OptimizerSpec
 
 if TYPE_CHECKING:
@@ -84,11 +84,11 @@ def step(params, grad, state, hp, lr, t):
     (torch's default dtype), rounded each time they are stored; η_0 is the lr rounded to float32.
     """
     eta, mu = state["eta"], state["mu"]
-    g = _with_l2(grad, params, hp["weight_decay"])
+    g = with_l2(grad, params, hp["weight_decay"])
     params = params * (1 - hp["lambd"] * eta)
     params = params - eta * g
-    ax = _select(mu != 1, state["ax"] + (params - state["ax"]) * mu, params)
-    eta = stored_as_float32(lr / _power(1 + hp["lambd"] * lr * t, hp["alpha"]))
+    ax = select(mu != 1, state["ax"] + (params - state["ax"]) * mu, params)
+    eta = stored_as_float32(lr / power(1 + hp["lambd"] * lr * t, hp["alpha"]))
     mu = stored_as_float32(1 / np.maximum(1, t - hp["t0"]))
     return params, {"ax": ax, "eta": eta, "mu": mu}
 

@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from optim.arithmetic import select
 from optim.hands._fused import fused_lerp, fused_multiply_add
 from optim.hyperparameters import NON_NEGATIVE, SWITCH, UNIT_OPEN, Bounded, Hyperparameter, NamedSwitch, lr
-from optim.rules import _select
 from optim.spec import MapAxis, OptimizerSpec
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def _newton_schulz(update, steps, eps, a, b, c):
     for k in range(int(steps.max())):
         gram = to_bfloat16(x[0] * x[0] + x[1] * x[1])  # X Xᵀ, a 1×1 matrix
         gram_update = to_bfloat16(c * (gram * gram) + b * gram)  # addmm(A, A, A, beta=b, alpha=c)
-        x = _select(k < steps, to_bfloat16(gram_update * x + a * x), x)  # addmm(X, B, X, beta=a)
+        x = select(k < steps, to_bfloat16(gram_update * x + a * x), x)  # addmm(X, B, X, beta=a)
     return x.astype(np.float64)
 
 
@@ -150,9 +150,9 @@ def muon_step(params, grad, state, hp, lr, t):
     """
     mu = hp["momentum"]
     buffer = fused_lerp(state["momentum_buffer"], grad, 1 - mu)
-    update = _select(hp["nesterov"], fused_lerp(grad, buffer, mu), buffer)
+    update = select(hp["nesterov"], fused_lerp(grad, buffer, mu), buffer)
     orthogonalized = newton_schulz(update, hp["ns_steps"], hp["eps"])
-    adjusted_lr = lr * _select(hp["adjust_lr_fn"], MATCH_RMS_ADAMW, 1.0)
+    adjusted_lr = lr * select(hp["adjust_lr_fn"], MATCH_RMS_ADAMW, 1.0)
     params = params * (1 - lr * hp["weight_decay"])
     new_state = {"momentum_buffer": buffer, "orthogonalized": orthogonalized}
     return fused_multiply_add(-adjusted_lr, orthogonalized, params), new_state

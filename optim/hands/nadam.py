@@ -1,7 +1,7 @@
 r"""NAdam: Adam with Nesterov's look-ahead, and a momentum that warms up step by step.
 
 Follows torch.optim.NAdam's single-tensor code (torch 2.13) operation for operation, on (2, N) float64
-arrays as `optim.rules` describes (state in, state out, a batch of runs in one call).
+arrays as `optim.hands` describes (state in, state out, a batch of runs in one call).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from optim.arithmetic import lerp, power, select, with_l2
 from optim.hands._torch_scalars import float32_product
 from optim.hyperparameters import NON_NEGATIVE, SWITCH, UNIT_OPEN, Hyperparameter, eps, lr, weight_decay
-from optim.rules import _lerp, _power, _select, _with_l2
 from optim.spec import MapAxis, OptimizerSpec
 
 if TYPE_CHECKING:
@@ -90,11 +90,11 @@ def init(params, hp):
 
 def momentum_at(hp, t):
     r""":math:`\mu_t = \beta_1 (1 - \tfrac12\, 0.96^{t\psi})`: the momentum coefficient of step t."""
-    return hp["beta1"] * (1.0 - 0.5 * _power(0.96, t * hp["momentum_decay"]))
+    return hp["beta1"] * (1.0 - 0.5 * power(0.96, t * hp["momentum_decay"]))
 
 
 def _denominator(v, hp, t):
-    return np.sqrt(v / (1 - _power(hp["beta2"], t))) + hp["eps"]
+    return np.sqrt(v / (1 - power(hp["beta2"], t))) + hp["eps"]
 
 
 def step(params, grad, state, hp, lr, t):
@@ -114,12 +114,12 @@ def step(params, grad, state, hp, lr, t):
     (torch's default dtype), rounded at each product, while μ_{t+1} and Π_t μ_{t+1} stay float64.
     """
     weight_decay, decoupled = hp["weight_decay"], hp["decoupled_weight_decay"]
-    g = _select(decoupled, grad, _with_l2(grad, params, weight_decay))
-    params = _select(decoupled, params * (1 - lr * weight_decay), params)
+    g = select(decoupled, grad, with_l2(grad, params, weight_decay))
+    params = select(decoupled, params * (1 - lr * weight_decay), params)
     mu, mu_next = momentum_at(hp, t), momentum_at(hp, t + 1)
     mu_product = float32_product(state["mu_product"], mu)
     b1, b2 = hp["beta1"], hp["beta2"]
-    m = _lerp(state["m"], g, 1 - b1)
+    m = lerp(state["m"], g, 1 - b1)
     v = b2 * state["v"] + ((1 - b2) * g) * g
     denominator = _denominator(v, hp, t)
     params = params + ((-lr * (1.0 - mu) / (1.0 - mu_product)) * g) / denominator

@@ -1,7 +1,7 @@
 r"""RAdam: Adam that holds back its per-dial scaling until it has heard enough clicks to trust it.
 
 Follows torch.optim.RAdam's single-tensor code (torch 2.13) operation for operation, on (2, N) float64
-arrays as `optim.rules` describes (state in, state out, a batch of runs in one call).
+arrays as `optim.hands` describes (state in, state out, a batch of runs in one call).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from optim.arithmetic import lerp, power, select, with_l2
 from optim.hyperparameters import SWITCH, UNIT_OPEN, Hyperparameter, eps, lr, weight_decay
-from optim.rules import _lerp, _power, _select, _with_l2
 from optim.spec import MapAxis, OptimizerSpec
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def init(params, hp):
 def _second_moment_terms(hp, t):
     """ρ_t, r_t and √(1−β₂ᵗ) of step t, with β₂ᵗ computed once."""
     b2 = hp["beta2"]
-    b2_t = _power(b2, t)
+    b2_t = power(b2, t)
     rho_inf = 2 / (1 - b2) - 1
     rho_t = rho_inf - 2 * t * b2_t / (1 - b2_t)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -138,17 +138,17 @@ def step(params, grad, state, hp, lr, t):
     or, with `decoupled_weight_decay`, AdamW's θ ← (1 − ηλ)θ before the step.
     """
     weight_decay, decoupled = hp["weight_decay"], hp["decoupled_weight_decay"]
-    g = _select(decoupled, grad, _with_l2(grad, params, weight_decay))
-    params = _select(decoupled, params * (1 - lr * weight_decay), params)
+    g = select(decoupled, grad, with_l2(grad, params, weight_decay))
+    params = select(decoupled, params * (1 - lr * weight_decay), params)
     b1, b2 = hp["beta1"], hp["beta2"]
-    m = _lerp(state["m"], g, 1 - b1)
+    m = lerp(state["m"], g, 1 - b1)
     v = b2 * state["v"] + ((1 - b2) * g) * g
-    m_hat = m / (1 - _power(b1, t))
+    m_hat = m / (1 - power(b1, t))
     rho_t, rect, root_of_correction = _second_moment_terms(hp, t)
     rectified = rho_t > RECTIFIER_THRESHOLD
     if not np.any(rectified):
         return params - m_hat * lr, {"m": m, "v": v}
-    update = _select(rectified, m_hat * lr * _adaptive(v, hp, root_of_correction) * rect, m_hat * lr)
+    update = select(rectified, m_hat * lr * _adaptive(v, hp, root_of_correction) * rect, m_hat * lr)
     return params - update, {"m": m, "v": v}
 
 
@@ -159,10 +159,10 @@ def derive(history, hp, lr, t):
     shape = history["m"].shape
     rho_t, rect, root_of_correction = _second_moment_terms(hp, t)
     rectified = rho_t > RECTIFIER_THRESHOLD
-    reach = _select(rectified, lr * _adaptive(history["v"], hp, root_of_correction) * rect, lr)
+    reach = select(rectified, lr * _adaptive(history["v"], hp, root_of_correction) * rect, lr)
     return {"rho_t": np.broadcast_to(rho_t, shape).copy(),
             "rectified": np.broadcast_to(rectified, shape).astype(np.float64),
-            "m_hat": history["m"] / (1 - _power(hp["beta1"], t)),
+            "m_hat": history["m"] / (1 - power(hp["beta1"], t)),
             "effective_lr": np.broadcast_to(reach, shape).copy()}
 
 

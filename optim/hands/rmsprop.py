@@ -1,5 +1,5 @@
 """RMSprop (torch.optim.RMSprop): each click divided by the root of recent loudness, plain or centered,
-with optional momentum. The update rule lives in `optim.rules` (rmsprop_step, rmsprop_derive) for now.
+with optional momentum.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optim import rules
+from optim.arithmetic import descend, lerp, per_run, select, with_l2
 from optim.hyperparameters import SWITCH, UNIT_OPEN, Hyperparameter, eps, lr, weight_decay
 from optim.spec import MapAxis, OptimizerSpec
 
@@ -105,6 +105,65 @@ def _rmsprop(s: Step) -> tuple:
     )
 
 
+def rmsprop_init(params, hp):
+    zeros = np.zeros_like(params)
+    return {"square_avg": zeros, "grad_avg": zeros, "buffer": zeros}
+
+
+def _rmsprop_denominator(square_avg, grad_avg, centered, eps):
+    """√ṽ + ε as a new array."""
+    if per_run(centered) or centered:
+        with np.errstate(invalid="ignore"):
+            variance = square_avg - grad_avg * grad_avg
+        root = np.sqrt(select(centered, variance, square_avg))
+    else:
+        root = np.sqrt(square_avg)
+    root += eps
+    return root
+
+
+def rmsprop_step(params, grad, state, hp, lr, t):
+    r"""RMSprop: divide each click by the root of a running average of recent squared clicks.
+
+    .. math::
+        v_t &= \alpha v_{t-1} + (1-\alpha) g_t^2 \\
+        \tilde v_t &= v_t - \bar g_t^2 \ \text{(centered, with}\ \bar g_t = \alpha \bar g_{t-1} + (1-\alpha) g_t)
+                     \quad\text{else}\ v_t \\
+        b_t &= \mu b_{t-1} + \frac{g_t}{\sqrt{\tilde v_t} + \epsilon}, \qquad \theta_t = \theta_{t-1} - \eta b_t
+              \quad (\mu = 0:\ \theta_t = \theta_{t-1} - \eta\,\tfrac{g_t}{\sqrt{\tilde v_t} + \epsilon})
+
+    ε sits outside the square root, as in PyTorch (TensorFlow puts it inside).
+    """
+    g = with_l2(grad, params, hp["weight_decay"])
+    alpha, mu, centered = hp["alpha"], hp["momentum"], hp["centered"]
+    square_avg = alpha * state["square_avg"]
+    loudness = g * g
+    loudness *= 1 - alpha
+    square_avg += loudness
+    grad_avg = lerp(state["grad_avg"], g, 1 - alpha) if np.any(centered) else state["grad_avg"]
+    scaled = _rmsprop_denominator(square_avg, grad_avg, centered, hp["eps"])
+    np.divide(g, scaled, out=scaled)
+    # Like torch, a hand without momentum keeps no buffer: it stays as it was (zeros), per run too.
+    if per_run(mu):
+        swing = mu * state["buffer"]
+        swing += scaled
+        buffer = np.where(mu > 0, swing, state["buffer"])
+        direction = np.where(mu > 0, buffer, scaled)
+    elif mu > 0:
+        buffer = mu * state["buffer"]
+        buffer += scaled
+        direction = buffer
+    else:
+        buffer, direction = state["buffer"], scaled
+    new_params = descend(params, lr, direction, owned=direction is scaled)
+    return new_params, {"square_avg": square_avg, "grad_avg": grad_avg, "buffer": buffer}
+
+
+def rmsprop_derive(history, hp, lr, t):
+    denominator = _rmsprop_denominator(history["square_avg"], history["grad_avg"], hp["centered"], hp["eps"])
+    return {"effective_lr": lr / denominator}
+
+
 def _shown(hp: dict) -> tuple[str, ...]:
     return (
         ("square_avg",)
@@ -156,9 +215,9 @@ RMSPROP = OptimizerSpec(
             help="Divide by the spread of the clicks (their variance), not their loudness.",
         ),
     ),
-    rules.rmsprop_init,
-    rules.rmsprop_step,
-    rules.rmsprop_derive,
+    rmsprop_init,
+    rmsprop_step,
+    rmsprop_derive,
     torch_class="RMSprop",
     shown_state=_shown,
     explain=_rmsprop,

@@ -1,15 +1,17 @@
 """The hands of torch.optim.SGD: plain descent, heavy-ball momentum and Nesterov's look-ahead.
 
-Their update rules live in `optim.rules` (sgd_step, momentum_step, nesterov_step) for now; this module
-holds what the app knows about them: knobs, formulas, the story of each hand, how Inside the hand opens a
-step, the Map of settings' second knob and theory's stability limit on a quadratic vault.
+This module holds everything about them: their update rules (sgd_step, momentum_step, nesterov_step),
+knobs, formulas, the story of each hand, how Inside the hand opens a step, the Map of settings' second
+knob and theory's stability limit on a quadratic vault.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from optim import rules
+import numpy as np
+
+from optim.arithmetic import descend, per_run, with_l2
 from optim.hyperparameters import UNIT_CLOSED, UNIT_OPEN, Hyperparameter, lr, weight_decay
 from optim.spec import MapAxis, OptimizerSpec, Stability
 
@@ -79,6 +81,62 @@ def _heavy_ball(s: Step, nesterov: bool) -> tuple:
     )
 
 
+# --- SGD -------------------------------------------------------------------------------------------------
+
+def sgd_init(params, hp):
+    return {}
+
+
+def sgd_step(params, grad, state, hp, lr, t):
+    r"""Plain gradient descent.
+
+    .. math::  g_t = \nabla f(\theta_{t-1}) + \lambda\theta_{t-1}, \qquad \theta_t = \theta_{t-1} - \eta g_t
+    """
+    g = with_l2(grad, params, hp["weight_decay"])
+    return descend(params, lr, g, owned=g is not grad), {}
+
+
+# --- SGD with momentum (heavy ball) and Nesterov ---------------------------------------------------------
+
+def momentum_init(params, hp):
+    return {"buffer": np.zeros_like(params)}
+
+
+def momentum_step(params, grad, state, hp, lr, t, nesterov=False):
+    r"""SGD with momentum, in PyTorch's convention (not Sutskever's: the lr multiplies the buffer).
+
+    .. math::
+        g_t &= \nabla f(\theta_{t-1}) + \lambda\theta_{t-1} \\
+        b_t &= g_t \ \text{at}\ t = 1, \quad \text{else}\ \mu b_{t-1} + (1-\tau) g_t \\
+        \theta_t &= \theta_{t-1} - \eta\, b_t \quad (\text{Nesterov: } \theta_{t-1} - \eta\,(g_t + \mu b_t))
+
+    Dampening τ is skipped on the first step, where the buffer starts as the gradient itself. With μ = 0
+    the buffer is not used at all, exactly as torch.optim.SGD ignores it.
+    """
+    g = with_l2(grad, params, hp["weight_decay"])
+    mu, dampening = hp["momentum"], hp["dampening"]
+    if t == 1:
+        buffer = g
+    else:
+        buffer = mu * state["buffer"]
+        # (1 - 0) * g is g exactly, so an undamped buffer skips the multiplication.
+        buffer += g if not per_run(dampening) and dampening == 0 else (1 - dampening) * g
+    if per_run(mu):
+        direction = np.where(mu == 0, g, g + mu * buffer if nesterov else buffer)
+        return descend(params, lr, direction, owned=True), {"buffer": buffer}
+    if mu == 0:
+        return descend(params, lr, g), {"buffer": buffer}
+    if nesterov:
+        ahead = mu * buffer
+        ahead += g
+        return descend(params, lr, ahead, owned=True), {"buffer": buffer}
+    return descend(params, lr, buffer), {"buffer": buffer}
+
+
+def nesterov_step(params, grad, state, hp, lr, t):
+    return momentum_step(params, grad, state, {**hp, "dampening": 0.0}, lr, t, nesterov=True)
+
+
 def momentum_hyperparameter(default: float) -> Hyperparameter:
     return Hyperparameter(
         "momentum",
@@ -118,8 +176,8 @@ SGD = OptimizerSpec(
     r"\begin{aligned} g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\ "
     r"\theta_t &= \theta_{t-1} - \eta\, g_t \end{aligned}",
     (lr(0.01, torch_default=1e-3), weight_decay()),
-    rules.sgd_init,
-    rules.sgd_step,
+    sgd_init,
+    sgd_step,
     torch_class="SGD",
     explain=_sgd,
     map_axis=MapAxis(
@@ -158,8 +216,8 @@ MOMENTUM = OptimizerSpec(
         ),
         weight_decay(),
     ),
-    rules.momentum_init,
-    rules.momentum_step,
+    momentum_init,
+    momentum_step,
     torch_class="SGD(momentum=μ)",
     shown_state=_buffer,
     explain=lambda s: _heavy_ball(s, nesterov=False),
@@ -182,8 +240,8 @@ NESTEROV = OptimizerSpec(
     r"\begin{aligned} b_t &= \mu\, b_{t-1} + g_t \quad (b_1 = g_1) \\ "
     r"\theta_t &= \theta_{t-1} - \eta\, (g_t + \mu\, b_t) \end{aligned}",
     (lr(0.01, torch_default=1e-3), momentum_hyperparameter(0.9), weight_decay()),
-    rules.momentum_init,
-    rules.nesterov_step,
+    momentum_init,
+    nesterov_step,
     torch_class="SGD(momentum=μ, nesterov=True)",
     shown_state=_buffer,
     explain=lambda s: _heavy_ball(s, nesterov=True),

@@ -38,7 +38,7 @@ if st.toggle("Show the vault in 3D", key="show_3d", help="The same surface as a 
 
 with st.expander(f"How {spec.title} turns the dials"):
     st.markdown(spec.description)
-    st.latex(spec.latex)
+    widgets.equation(spec.latex)
     st.caption(f"In PyTorch: `torch.optim.{spec.torch_class}`. {surface.description}")
 
 widgets.downloads(current, trajectory)

@@ -26,7 +26,7 @@ inside.step_view(current, presenter)
 
 with st.expander(f"The whole rule of {current.spec.title}"):
     st.markdown(current.spec.description)
-    st.latex(current.spec.latex)
+    widgets.equation(current.spec.latex)
     st.caption(f"In PyTorch: `torch.optim.{current.spec.torch_class}`.")
 
 st.subheader("Every step")

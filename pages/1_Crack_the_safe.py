@@ -12,7 +12,7 @@ current = scene.scene_controls(PAGE, default_landscape="himmelblau")
 
 st.title("Crack the safe")
 if current is None:
-    st.info("Fix the formula in the sidebar to see your vault.")
+    widgets.formula_refused(scene.refusal())
     st.stop()
 
 surface = current.surface

@@ -50,6 +50,14 @@ def equation(tex: str, container=st, label: str = "") -> None:
         container.latex(label + tex)
 
 
+def formula_refused(reason: str) -> None:
+    """In the page itself, not only beside the formula box: on a phone the sidebar is closed, and a page
+    with a title and nothing under it would not say why. Nothing else is drawn until the formula is fixed."""
+    st.error(f"**Your vault was refused, so nothing is drawn.** {reason}", icon=":material/front_hand:")
+    st.markdown("Fix the formula (or the ranges of x and y) under **The vault** in the sidebar, or pick one of "
+                "**Examples: one click away** there. On a phone the sidebar opens with the **»** at the top left.")
+
+
 def conditions(steps: int, start, noise: float = 0.0, seed: int = 0, schedule: str = "constant") -> str:
     """The run's conditions in words: steps, start, and the gradient noise and the lr schedule when they
     are on (a run under noise or a schedule must say so wherever it is shown)."""

@@ -74,7 +74,7 @@ with words:
                "flat stretch a hand that has stalled, a jagged one a hand overshooting back and forth. ○ marks "
                "the crack, ✕ a spin-off.")
 with curves:
-    st.plotly_chart(race.loss_chart(scenes, presenter), width="stretch", key="race_loss",
+    st.plotly_chart(race.loss_chart(scenes, presenter, widgets.on_phone()), width="stretch", key="race_loss",
                     config={"displaylogo": False})
 
 page.links()

@@ -12,7 +12,7 @@ current = scene.scene_controls(PAGE, default_landscape="himmelblau")
 
 st.title("Crack the safe")
 if current is None:
-    st.info("Fix the formula in the sidebar to see your vault.")
+    widgets.formula_refused(scene.refusal())
     st.stop()
 
 surface = current.surface
@@ -38,7 +38,7 @@ if st.toggle("Show the vault in 3D", key="show_3d", help="The same surface as a 
 
 with st.expander(f"How {spec.title} turns the dials"):
     st.markdown(spec.description)
-    st.latex(spec.latex)
+    widgets.equation(spec.latex)
     st.caption(f"In PyTorch: `torch.optim.{spec.torch_class}`. {surface.description}")
 
 widgets.downloads(current, trajectory)

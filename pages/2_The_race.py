@@ -13,7 +13,7 @@ st.title("The race")
 st.markdown("Same vault, same start, several hands, each at its own best learning rate. Who cracks the safe "
             "first, who crawls, who spins off?")
 if current.refusal:
-    st.info("Fix the formula in the sidebar to see your vault.")
+    widgets.formula_refused(current.refusal)
     st.stop()
 if len(current.racers) < race.MIN_RACERS:
     st.warning(f"A race needs at least {race.MIN_RACERS} hands: pick one more under **The hands** in the sidebar.",
@@ -74,7 +74,7 @@ with words:
                "flat stretch a hand that has stalled, a jagged one a hand overshooting back and forth. ○ marks "
                "the crack, ✕ a spin-off.")
 with curves:
-    st.plotly_chart(race.loss_chart(scenes, presenter), width="stretch", key="race_loss",
+    st.plotly_chart(race.loss_chart(scenes, presenter, widgets.on_phone()), width="stretch", key="race_loss",
                     config={"displaylogo": False})
 
 page.links()

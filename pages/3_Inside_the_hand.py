@@ -14,7 +14,7 @@ st.title("Inside the hand")
 st.markdown("Slow the hand down to a single turn. What did it hear, what does it remember, how far does it "
             "reach on each dial, and why does it turn the way it does?")
 if current is None:
-    st.info("Fix the formula in the sidebar to see your vault.")
+    widgets.formula_refused(scene.refusal())
     st.stop()
 
 trajectory = runs.trajectory(current)
@@ -26,7 +26,7 @@ inside.step_view(current, presenter)
 
 with st.expander(f"The whole rule of {current.spec.title}"):
     st.markdown(current.spec.description)
-    st.latex(current.spec.latex)
+    widgets.equation(current.spec.latex)
     st.caption(f"In PyTorch: `torch.optim.{current.spec.torch_class}`.")
 
 st.subheader("Every step")

@@ -556,6 +556,9 @@ def test_internals_figure_draws_scaled_arrows_and_says_the_scale():
     assert np.hypot(grad_dx, grad_dy) == pytest.approx(0.6 * 0.24)  # rescaled to 60 % of the half-window
     # The gradient is drawn last, over the memory arrows that often point its way.
     assert fig.layout.annotations[-1].arrowcolor == "#D55E00"
+    # A memory pointing the click's way still shows, as a rim around it: memory arrows are thicker.
+    widths = {a.arrowcolor: a.arrowwidth for a in fig.layout.annotations}
+    assert widths["#0072B2"] > widths["#D55E00"] == widths["#1a1a1a"]
 
 
 def test_surface_figure_puts_paths_and_minima_on_the_surface_in_the_maps_colours():

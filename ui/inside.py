@@ -80,7 +80,13 @@ def _nudge(delta: int, last: int) -> None:
     st.session_state.step = int(min(max(int(st.session_state.get("step", 1)) + delta, 1), last))
 
 
+DIAL_LABELS = (r"\textcolor{gray}{\text{dial }x\!:}\quad ", r"\textcolor{gray}{\text{dial }y\!:}\quad ")
+
+
 def _show_lines(lines: list[tuple[Line, int]], point: tuple[float, float]) -> None:
+    if widgets.on_phone():
+        _show_lines_stacked(lines, point)
+        return
     head = st.columns([3, 4, 4])
     head[0].markdown("**What it means**")
     head[1].markdown(f"**Dial x** (at {point[0]:.4g} before the turn)")
@@ -96,6 +102,20 @@ def _show_lines(lines: list[tuple[Line, int]], point: tuple[float, float]) -> No
         words.markdown(line.words + rule)
         dial_x.latex(render(line, 0, digits))
         dial_y.latex(render(line, 1, digits))
+
+
+def _show_lines_stacked(lines: list[tuple[Line, int]], point: tuple[float, float]) -> None:
+    """The lines for a phone, too narrow for three columns: the words, then each dial's numbers under them,
+    named, every equation broken into rows that fit the screen."""
+    st.markdown(f"**Dial x** is at {point[0]:.4g} before the turn, **dial y** at {point[1]:.4g}.")
+    for line, digits in lines:
+        rule = f"\n\n${line.symbol} = {line.rule}$" if line.rule else ""
+        st.markdown(line.words + rule)
+        if line.shared:
+            widgets.equation(render(line, 0, digits))
+            continue
+        for dial, label in enumerate(DIAL_LABELS):
+            widgets.equation(render(line, dial, digits), label=label)
 
 
 @st.fragment
@@ -139,7 +159,8 @@ def step_view(scene: Scene, presenter: bool) -> None:
         text = step_summary(plain, frame, step, scene.spec.title)
         widgets.summary(text, spun_off=spun_off)
         st.markdown("**Reading the arrows.** The orange-red arrow is the click (it points uphill, toward a louder "
-                    "door). Coloured arrows are the hand's memory. The black arrow is the turn it actually "
+                    "door). The thicker coloured arrows are the hand's memory; one that points the click's way shows "
+                    "as a coloured rim around it. The black arrow is the turn it actually "
                     "made, from the filled dot to the open one. Arrows other than the turn are rescaled so "
                     "you can see their direction; the legend gives each scale.")
         row = frame.iloc[step - 1]

@@ -19,6 +19,7 @@ from lab.scene import Scene, surface_or_refusal
 from optim.tuning import Tuning
 from ui import figures, runs, scene, url_state
 from ui.url_state import Setting
+from viz.style import phone_layout
 
 PAGE = "race"
 DEFAULT_RACERS = ("sgd", "momentum", "adam")
@@ -208,8 +209,9 @@ def side_by_side_figure(scenes: tuple, presenter: bool):
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def loss_chart(scenes: tuple, presenter: bool):
-    return figures.frozen(viz.loss_figure(paths(scenes), min_value=scenes[0].surface.min_value, presenter=presenter))
+def loss_chart(scenes: tuple, presenter: bool, phone: bool = False):
+    fig = viz.loss_figure(paths(scenes), min_value=scenes[0].surface.min_value, presenter=presenter)
+    return figures.frozen(phone_layout(fig, height=420) if phone else fig)
 
 
 def loss_summary(race: list[viz.PathView], landscape=None) -> str:

@@ -15,6 +15,7 @@ from ui.url_state import Setting
 
 DEFAULT_EXPRESSION = "sin(x)*cos(y) + 0.1*(x^2 + y^2)"
 STEPS = (10, 1000)
+_REFUSAL = "_formula_refusal"
 NOISE_LEVELS = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 
 
@@ -196,6 +197,11 @@ def run_controls(container=st, *, steps: bool = True, extras: bool = True) -> di
     return out
 
 
+def refusal() -> str:
+    """Why the formula of this run of `scene_controls` was refused."""
+    return st.session_state.get(_REFUSAL) or "That formula can't be used."
+
+
 def _reset_hyperparameters() -> None:
     """A new hand starts from its own defaults, not from the last hand's settings."""
     for spec in optim.OPTIMIZERS.values():
@@ -208,7 +214,8 @@ def scene_controls(page: str, *, default_landscape: str = "rosenbrock", default_
     """The whole sidebar of a one-optimizer page (Crack the safe, Inside the hand); `extra` are the page's own
     settings that share the address bar with the scene (Inside the hand's `step`).
 
-    Returns the scene, or None when the learner's formula is refused (the reason is shown by the box).
+    Returns the scene, or None when the learner's formula is refused (the reason is shown by the box, and
+    given by `refusal()` for the page).
     """
     chosen = url_state.pending_choice("optimizer", default_optimizer, optim.OPTIMIZERS)
     spec = optim.OPTIMIZERS[chosen]
@@ -227,6 +234,7 @@ def scene_controls(page: str, *, default_landscape: str = "rosenbrock", default_
     surface = surface_or_refusal(key, expression, bounds)
     if isinstance(surface, str):
         sidebar.error(surface, icon=":material/front_hand:")
+    st.session_state[_REFUSAL] = surface if isinstance(surface, str) else None
     sidebar.header("The hand")
     optimizer = sidebar.selectbox("Optimizer", list(optim.OPTIMIZERS), key="optimizer",
                                   format_func=lambda k: optim.OPTIMIZERS[k].title,

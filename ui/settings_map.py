@@ -31,7 +31,7 @@ from lab.sweeps import (
     theory_agreement,
 )
 from ui import scene, url_state, widgets
-from viz.style import INK, SPUN_OFF, sizes
+from viz.style import INK, SPUN_OFF, phone_layout, sizes
 
 CRACK_PAGE = "pages/1_Crack_the_safe.py"
 NOT_CRACKED_COLOR = "#e3e8ee"
@@ -241,13 +241,15 @@ def basin_figure(grid: BasinGrid, index: np.ndarray, presenter: bool = False) ->
 # Figures are kept as objects (cache_resource), not pickled copies (cache_data): unpickling a Figure re-validates
 # every property, which costs more than building these; st.plotly_chart only reads them (it copies via to_dict).
 @st.cache_resource(max_entries=32, show_spinner=False)
-def cached_heatmap_figure(grid: Grid, metric: str, presenter: bool = False) -> go.Figure:
-    return heatmap_figure(grid, grid_outcome(grid, rows=cached_rows), metric, presenter)
+def cached_heatmap_figure(grid: Grid, metric: str, presenter: bool = False, phone: bool = False) -> go.Figure:
+    fig = heatmap_figure(grid, grid_outcome(grid, rows=cached_rows), metric, presenter)
+    return phone_layout(fig) if phone else fig
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def cached_basin_figure(grid: BasinGrid, presenter: bool = False) -> go.Figure:
-    return basin_figure(grid, cached_basins(grid), presenter)
+def cached_basin_figure(grid: BasinGrid, presenter: bool = False, phone: bool = False) -> go.Figure:
+    fig = basin_figure(grid, cached_basins(grid), presenter)
+    return phone_layout(fig) if phone else fig
 
 
 # --- callbacks: defaults that follow the chosen vault and hand ------------------------------------------
@@ -380,7 +382,7 @@ def heatmap_tab(grid: Grid, presenter: bool) -> None:
                                           help="Replay the run named above, step by step, on Crack the safe."):
             open_in_crack(sweeps.cell_query(grid, *best))
     with chart:
-        event = st.plotly_chart(cached_heatmap_figure(grid, metric, presenter), width="stretch",
+        event = st.plotly_chart(cached_heatmap_figure(grid, metric, presenter, widgets.on_phone()), width="stretch",
                                 key="settings_cells", on_select="rerun", selection_mode="points",
                                 config={"displaylogo": False})
         st.caption("Hover over a square to read its run; click it to open that run in Crack the safe.")
@@ -415,8 +417,9 @@ def basin_tab(steps: int, presenter: bool) -> None:
     with st.spinner(f"Starting {basins.resolution**2:,} hands…"):
         index = cached_basins(basins)
     widgets.summary(viz.basin_summary(index, basins.surface.minima), spun_off=bool((index < 0).all()))
-    event = st.plotly_chart(cached_basin_figure(basins, presenter), width="stretch", key="basin_cells",
-                            on_select="rerun", selection_mode="points", config={"displaylogo": False})
+    event = st.plotly_chart(cached_basin_figure(basins, presenter, widgets.on_phone()), width="stretch",
+                            key="basin_cells", on_select="rerun", selection_mode="points",
+                            config={"displaylogo": False})
     st.caption(f"{spec.title} with learning rate {format_lr(lr)} and its other settings at their defaults, "
                f"{steps} steps from each of {basins.resolution}×{basins.resolution} starts. A start counts for a "
                "combination when its run ends within 1 % of the map's longer side of it. Click a start to watch its "

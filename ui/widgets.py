@@ -11,7 +11,7 @@ import streamlit as st
 from lab import numbers, outcome
 from lab.numbers import format_number
 from optim.schedules import SCHEDULES
-from ui import figures, runs
+from ui import figures, narrow_math, page, runs
 from viz.scales import format_loss
 
 MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>^~$")
@@ -31,9 +31,31 @@ def vault_caption(surface, details: str) -> None:
         return
     parsed = runs.parsed_formula(surface.formula)
     columns = st.columns(2)
-    columns[0].latex(rf"f(x, y) = {parsed.latex}")
-    columns[1].latex(rf"\nabla f = \left( {parsed.grad_latex[0]},\; {parsed.grad_latex[1]} \right)")
+    equation(rf"f(x, y) = {parsed.latex}", columns[0])
+    equation(rf"\nabla f = \left( {parsed.grad_latex[0]},\; {parsed.grad_latex[1]} \right)", columns[1])
     st.caption(plain(surface.description))
+
+
+def on_phone() -> bool:
+    """Whether the page is laid out for a phone (a narrow window, not presenter mode)."""
+    return page.figure_layout()[0] == "phone"
+
+
+def equation(tex: str, container=st, label: str = "") -> None:
+    """A display equation; on a phone its rows are broken to fit the screen's width (KaTeX never breaks
+    one, so a long line would run off the edge), with `label` (LaTeX) before its first row."""
+    if on_phone():
+        container.latex(narrow_math.wrap(tex, label=label))
+    else:
+        container.latex(label + tex)
+
+
+def formula_refused(reason: str) -> None:
+    """In the page itself, not only beside the formula box: on a phone the sidebar is closed, and a page
+    with a title and nothing under it would not say why. Nothing else is drawn until the formula is fixed."""
+    st.error(f"**Your vault was refused, so nothing is drawn.** {reason}", icon=":material/front_hand:")
+    st.markdown("Fix the formula (or the ranges of x and y) under **The vault** in the sidebar, or pick one of "
+                "**Examples: one click away** there. On a phone the sidebar opens with the **»** at the top left.")
 
 
 def conditions(steps: int, start, noise: float = 0.0, seed: int = 0, schedule: str = "constant") -> str:

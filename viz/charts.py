@@ -293,8 +293,11 @@ def internals_figure(landscape, point, grad, update, extra_arrows: dict | None =
     arrows.append(("update applied", u, INK))
     annotations = []
     # Later annotations are drawn on top: the gradient (the click) last, so the memory arrows that often
-    # point the same way never hide it. The legend keeps the reading order.
+    # point the same way never hide it. The legend keeps the reading order. Rescaled to the same length, a
+    # memory that points the click's way would lie exactly under it: memory arrows are drawn twice as
+    # thick, so they show as a coloured rim around the click.
     drawn_last = []
+    memory = {name for name, _, _ in arrows[1:-1]}
     for name, vec, color in arrows:
         length = float(np.linalg.norm(vec))
         if not np.isfinite(length) or length == 0:
@@ -305,12 +308,13 @@ def internals_figure(landscape, point, grad, update, extra_arrows: dict | None =
             tip = p + scale * vec
             label = f"{name} (true length)" if true_ok else f"{name} (drawn ×{scale:.3g})"
             arrow = {"x": tip[0], "y": tip[1], "ax": p[0], "ay": p[1], "xref": "x", "yref": "y", "axref": "x",
-                     "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowsize": 1.2, "arrowwidth": 2.5 * s.scale,
+                     "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowsize": 1.2,
+                     "arrowwidth": (5.0 if name in memory else 2.5) * s.scale,
                      "arrowcolor": color, "text": ""}
             (drawn_last if name == arrows[0][0] else annotations).append(arrow)
         # Annotations have no legend entry: a line-only trace stands in for each arrow.
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=label,
-                                 line={"color": color, "width": 3 * s.scale}))
+                                 line={"color": color, "width": (6 if name in memory else 3) * s.scale}))
     fig.add_trace(go.Scatter(x=[p[0]], y=[p[1]], mode="markers", name="current point",
                              marker={"color": INK, "size": s.head}, hovertemplate=_POINT_HOVER))
     nxt = p + u

@@ -145,3 +145,21 @@ def axis_style(presenter: bool = False, **overrides) -> dict:
             "tickfont": {"size": sizes(presenter).small}}
     axis.update(overrides)
     return axis
+
+
+def phone_layout(fig, height: int = 520):
+    """`fig` re-laid for a phone (a new figure; `fig` is untouched): the legend in a row above the plot and
+    any colour bar lying flat under it, so that the plot keeps the screen's whole width instead of sharing
+    it with a legend or a bar beside it (which squeezed a heatmap to a strip and laid the legend over the
+    axis title)."""
+    import plotly.graph_objects as go
+
+    out = go.Figure(fig)
+    bars = [t for t in out.data if t.type in ("heatmap", "contour", "histogram2d")]
+    out.update_layout(height=height, margin={"l": 50, "r": 10, "t": 60, "b": 150 if bars else 50},
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom",
+                              "bgcolor": "rgba(0,0,0,0)"})
+    for trace in bars:
+        trace.update(colorbar={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.32,
+                               "yanchor": "top", "len": 1.0, "thickness": 12, "title": {"side": "top"}})
+    return out

@@ -63,3 +63,27 @@ def test_a_hostile_formula_in_a_shared_link_is_refused_not_run():
     at = open_page(CRACK, {"landscape": "custom", "expression": "__import__('os').getcwd()"})
     no_exception(at)
     assert at.sidebar.error
+
+
+@pytest.mark.parametrize("page", [CRACK, RACE, "pages/3_Inside_the_hand.py"])
+@pytest.mark.parametrize("formula", ["x**", "__import__('os')"])
+def test_a_refused_formula_is_explained_in_the_page_not_only_in_the_closed_sidebar(page, formula):
+    """On a phone the sidebar is closed: the page itself says the formula was refused, why, that nothing is
+    drawn, and where to fix it."""
+    at = open_page(page, {"landscape": "custom"})
+    at.text_input(key="expression").input(formula).run()
+    no_exception(at)
+    reason = at.sidebar.error[0].value
+    assert "can't be used" in reason
+    main = [e.value for e in at.main.error]
+    assert len(main) == 1 and "refused" in main[0] and reason in main[0], main
+    assert "nothing is drawn" in main[0] and not charts(at)
+    assert "under **The vault** in the sidebar" in texts(at)
+
+
+def test_a_fixed_formula_takes_the_refusal_off_the_page():
+    at = open_page(CRACK, {"landscape": "custom", "expression": "x**"})
+    assert at.main.error
+    at.text_input(key="expression").input("x^2 + y^2").run()
+    no_exception(at)
+    assert not at.main.error and not at.sidebar.error and len(charts(at)) == 1

@@ -131,3 +131,42 @@ def test_keys_drive_the_replay(browser, app_url):
         assert page.errors == [] or all(e == "page error: undefined" for e in page.errors)  # Pause's rejection
     finally:
         context.close()
+
+
+# Every display equation on the page, the expander's whole rule included: does it run past its box or the
+# right edge of the screen?
+EQUATIONS_JS = """() => {
+  document.querySelectorAll('[data-testid=stMain] [data-testid=stExpander] details:not([open]) summary')
+    .forEach(s => s.click());
+  return new Promise(done => setTimeout(() => done(
+    [...document.querySelectorAll('[data-testid=stMain] .katex-display')].filter(e => e.offsetParent !== null)
+      .map(e => ({text: e.textContent.slice(0, 60), scroll: e.scrollWidth, client: e.clientWidth,
+                  right: e.querySelector('.katex-html').getBoundingClientRect().right}))), 800));
+}"""
+ARROWS_JS = """() => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')].find(p => p._fullLayout
+      && (p._fullLayout.annotations || []).some(a => a.showarrow));
+  return gd && gd._fullLayout.annotations.filter(a => a.showarrow).map(a => [a.arrowcolor, a.arrowwidth]);
+}"""
+
+
+# Adam (the default), and the hands whose lines are longest: a sum in parentheses (Nesterov), a root over
+# a sum (Adafactor), a remark in words (L-BFGS), a clamp of a product (Rprop).
+@pytest.mark.parametrize("optimizer", ["adam", "nesterov", "adafactor", "lbfgs", "rprop"])
+def test_inside_the_hands_equations_fit_a_phone(browser, app_url, optimizer):
+    context, page = _open(browser, app_url, "phone", "Inside_the_hand", f"optimizer={optimizer}")
+    try:
+        equations = page.tab.evaluate(EQUATIONS_JS)
+        assert len(equations) > 6, "the step's lines and the whole rule are on the page"
+        width = SCREENS["phone"][0]
+        wide = [e for e in equations if e["scroll"] > e["client"] + 1 or e["right"] > width]
+        assert wide == [], wide
+        if optimizer == "adam":
+            # The click (vermillion) is drawn last, over the memory, which is thicker so that it still shows.
+            arrows = page.tab.evaluate(ARROWS_JS)
+            assert arrows[-1][0] == "#D55E00", arrows
+            memory = [w for color, w in arrows if color not in ("#D55E00", "#1a1a1a")]
+            assert memory and min(memory) > arrows[-1][1], arrows
+        page.tab.screenshot(path=str(SHOTS / f"phone-Inside_the_hand-{optimizer}.png"))
+    finally:
+        context.close()

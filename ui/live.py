@@ -556,8 +556,16 @@ def _student_challenge(the: ClassStore, code: str, token: str, current) -> None:
 
 # --- the page -------------------------------------------------------------------------------------------
 
-def role_from_address() -> str:
-    return "A student" if url_state.address_value("room") else "The teacher"
+def expected_role() -> str:
+    """Who is most likely holding this screen: a join link or a phone means a student, a wide screen the
+    teacher. Only a guess for the switch's first position; a tap on it settles the matter."""
+    if url_state.address_value("room") or page.figure_layout()[0] == "phone":
+        return "A student"
+    return "The teacher"
+
+
+def _role_chosen() -> None:
+    st.session_state.live_role_chosen = True
 
 
 def body(presenter: bool) -> None:
@@ -566,10 +574,12 @@ def body(presenter: bool) -> None:
     except ClassroomError as refused:
         st.error(widgets.plain(f"The class store cannot start: {refused}"), icon=":material/error:")
         return
-    if "live_role" not in st.session_state:
-        st.session_state.live_role = role_from_address()
-    role = st.segmented_control("I am", ["A student", "The teacher"], key="live_role")
-    if (role or role_from_address()) == "The teacher":
+    # Until the switch is tapped it follows the guess, which can change once: a phone reports its width
+    # only after the page's first run.
+    if not st.session_state.get("live_role_chosen"):
+        st.session_state.live_role = expected_role()
+    role = st.segmented_control("I am", ["A student", "The teacher"], key="live_role", on_change=_role_chosen)
+    if (role or expected_role()) == "The teacher":
         teacher_view(presenter)
     else:
         student_view()

@@ -493,7 +493,9 @@ class _Geometry:
         # Stacked for ~360 px of width: a square map as wide as the screen, then the loss curve, then the
         # dials, then a full row for Play and Pause, a full row for the slider, and the legend at the foot.
         map_px, bar_px, loss_px, dial_px, gap = 350, 70, 190 if show_loss else 0, 150 if show_dials else 0, 30
-        plot = map_px + bar_px + loss_px + dial_px + gap * (bool(loss_px) + bool(dial_px))
+        # Under the loss curve sit its step ticks, its axis title and the dials' own titles.
+        below_loss = 80 if loss_px and dial_px else 0
+        plot = map_px + bar_px + loss_px + dial_px + gap * (bool(loss_px) + bool(dial_px)) + below_loss
         # No automatic margins: they would give the map's inside tick labels a strip of their own.
         margin = {"l": 6, "r": 6, "t": 10, "b": 230, "autoexpand": False}
 
@@ -505,7 +507,7 @@ class _Geometry:
         loss = None
         if loss_px:
             loss = ((0.0, 0.8), band(top, loss_px))
-            top += loss_px + gap
+            top += loss_px + gap + below_loss
         dials = None
         if dial_px:
             dial_y = band(top, dial_px)

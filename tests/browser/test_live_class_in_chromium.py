@@ -59,3 +59,26 @@ def test_a_phone_joins_answers_and_the_projector_counts_it_live(browser, app_url
     finally:
         projector.close()
         phone.close()
+
+
+def test_a_phone_that_opens_the_page_without_a_link_is_taken_for_a_student(browser, app_url):
+    """The teacher drives a projector; a phone on the bare page is a student who will type the code."""
+    from tests.browser.conftest import Page
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    desk = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        student = Page(phone.new_page(), app_url).open("Live_class")
+        student.tab.get_by_role("textbox", name="Room code").wait_for(timeout=30_000)
+        assert student.tab.get_by_role("button", name="Open a room").count() == 0
+        teacher = Page(desk.new_page(), app_url).open("Live_class")
+        teacher.tab.get_by_role("button", name="Open a room").wait_for(timeout=30_000)
+        # A tap on the switch is final, whatever the screen.
+        student.tab.get_by_text("The teacher", exact=True).click()
+        student.tab.get_by_role("button", name="Open a room").wait_for(timeout=30_000)
+        student.settle()
+        assert student.tab.get_by_role("button", name="Open a room").count() == 1
+        assert student.errors == [] and teacher.errors == []
+    finally:
+        phone.close()
+        desk.close()

@@ -9,9 +9,11 @@ from ui import page, race, widgets
 presenter = page.frame("The race")
 current = race.controls()
 
+LEAD = ("Same vault, same start, several hands, each at its own best learning rate. Who cracks the safe first, "
+        "who crawls, who spins off?")
 st.title("The race")
-st.markdown("Same vault, same start, several hands, each at its own best learning rate. Who cracks the safe "
-            "first, who crawls, who spins off?")
+if not presenter:
+    st.markdown(LEAD)
 if current.refusal:
     widgets.formula_refused(current.refusal)
     st.stop()
@@ -28,6 +30,8 @@ spun = any(p.diverged_at is not None for p in paths)
 # On a projector the figure comes first, right under the title, so it starts above the fold.
 story, chart = page.story_and_chart(presenter)
 with story:
+    if presenter:
+        st.markdown(LEAD)
     widgets.vault_caption(current.surface, f"{len(paths)} hands · " + widgets.conditions(
         current.steps, start, first.noise, first.seed, first.schedule))
     widgets.summary(viz.race_summary(paths, current.surface), spun_off=spun)
@@ -35,7 +39,8 @@ with story:
 together, side_by_side = chart.tabs(list(race.VIEWS), key="view", on_change="rerun")
 if together.open is not False:
     with together:
-        st.plotly_chart(race.race_figure(scenes, page.figure_layout()), width="stretch", key="race_map",
+        screen = page.figure_layout(above_px=race.TABS_PX)
+        st.plotly_chart(race.race_figure(scenes, screen), width="stretch", key="race_map",
                         config={"displaylogo": False})
         st.caption("Press ▶ Play to run the race; drag the step slider to scrub. Every hand moves on the same "
                    "clock, so whoever is ahead at a step is ahead in the race.")

@@ -55,14 +55,15 @@ def frame(title: str) -> bool:
     return presenter
 
 
-def figure_layout() -> tuple[str, int | None]:
+def figure_layout(above_px: int = 0) -> tuple[str, int | None]:
     """The replay figure's variant for this screen, as (layout, height in px or None for the default):
-    "presenter" as tall as the window allows, "phone" for a narrow window, else "desk"."""
+    "presenter" as tall as the window allows (less `above_px` the page puts between the title bar and the
+    figure, so Play stays on the first screen), "phone" for a narrow window, else "desk"."""
     if st.session_state.get(url_state.PRESENTER.key):
         height = st.session_state.get(_HEIGHT)
         if height:
             low, high = PRESENTER_HEIGHT
-            return "presenter", int(min(max(height - PRESENTER_CHROME_PX, low), high))
+            return "presenter", int(min(max(height - PRESENTER_CHROME_PX - above_px, low), high))
         return "presenter", None
     return ("phone" if st.session_state.get(_NARROW) else "desk"), None
 

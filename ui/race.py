@@ -27,6 +27,7 @@ DEFAULT_LANDSCAPE = "ravine"  # the classic picture: SGD crawls the floor, momen
 DEFAULT_STEPS = 200
 MIN_RACERS, MAX_RACERS = 2, 7
 VIEWS = ("Together", "Side by side")
+TABS_PX = 70  # the views' tab bar, between the title bar and the figure in presenter mode
 _TUNED = "_race_tuned_lr"  # per hand: the tuned lr last put on its slider (None once the learner moves it)
 
 # ---------------------------------------------------------------------------------------------------------

@@ -462,8 +462,10 @@ class _Geometry:
             map_x, loss, dials = (0.0, 0.86), None, None
         else:
             map_x = (0.0, map_right)
-            # The gap under the loss plot holds its step axis and the dials' titles.
-            loss = ((right, 1.0), (dial_top + 0.2, 1.0) if show_dials else (0.0, 1.0)) if show_loss else None
+            # The gap under the loss plot holds its step axis, its title and the dials' titles: a fixed height
+            # in px, since a presenter's larger type needs the same room however tall the figure is.
+            gap = (110 if layout == "presenter" else 72) / (height - margin["t"] - margin["b"])
+            loss = ((right, 1.0), (dial_top + gap, 1.0) if show_dials else (0.0, 1.0)) if show_loss else None
             dial_y = (0.0, dial_top) if show_loss else (0.2, 0.8)
             dials = ((right, 1.0), dial_y) if show_dials else None
         return cls(
@@ -534,7 +536,9 @@ def _layout(landscape, geo: _Geometry, loss_ax: LossAxis | None, tracks, steps, 
         presenter, height=geo.height, margin={**geo.margin, "t": geo.margin["t"] + (30 if title else 0)},
         legend={**base_layout(presenter)["legend"], **geo.legend},
         xaxis={**ax, "domain": list(geo.map_x), "range": [x0, x1], "title": {"text": "" if phone else "x"},
-               "constrain": "domain", "constraintoward": "left"},
+               # A square map narrower than its panel keeps to the colour bar's side on a projector (the panel
+               # is wide there), and to the left elsewhere.
+               "constrain": "domain", "constraintoward": "right" if geo.layout == "presenter" else "left"},
         yaxis={**ax, "domain": list(geo.map_y), "range": [y0, y1], "title": {"text": "" if phone else "y"},
                "constrain": "domain", "constraintoward": "top"},
     )
@@ -565,7 +569,9 @@ def _layout(landscape, geo: _Geometry, loss_ax: LossAxis | None, tracks, steps, 
         width = DIAL_GAP + 2.6
         for axis in (0, 1):
             frac = (1.3 + axis * DIAL_GAP) / width
-            annotations.append({"text": f"{'xy'[axis]} dial" + (" · every run" if race else ""), "showarrow": False,
+            # On a projector the pair of dials is narrow for its large type: the short title.
+            every_run = " · every run" if race and geo.layout != "presenter" else ""
+            annotations.append({"text": f"{'xy'[axis]} dial{every_run}", "showarrow": False,
                                 "xref": "x3 domain", "yref": "paper", "x": frac, "y": dy1,
                                 "xanchor": "center", "yanchor": "bottom", "font": {"size": s.small}})
     layout["annotations"] = annotations

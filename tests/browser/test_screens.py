@@ -94,6 +94,9 @@ def test_the_map_is_square_and_large_and_play_stays_clear_of_the_slider(browser,
         else:
             # The largest thing on the screen: at least 40 % of a projector's height.
             assert height >= 0.4 * SCREENS[screen][1], height
+            # And Play, Pause and the step slider on the first screen: a presenter does not scroll to start.
+            lowest = max([b[3] for b in geometry["buttons"]] + [geometry["rail"][3]])
+            assert lowest <= SCREENS[screen][1], (lowest, SCREENS[screen][1])
         for button in geometry["buttons"]:
             assert not _overlap(button, geometry["rail"]), (button, geometry["rail"])
         if screen == "phone":

@@ -32,7 +32,7 @@ class Run:
         if self.label:
             return self.label
         spec = optim.get(self.optimizer)
-        settings = ", ".join(f"{spec.hyperparameter(name).plain or name} {value:g}"
+        settings = ", ".join(f"{spec.hyperparameter(name).plain_symbol or name} {value:g}"
                              for name, value in self.hyperparameters)
         return f"{spec.title} ({settings})" if settings else spec.title
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,26 @@ NON_NEGATIVE = "[0, inf)"
 UNIT_OPEN = "[0, 1)"
 UNIT_CLOSED = "[0, 1]"
 SWITCH = "True or False"
+
+
+_GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η", "lambda": "λ",
+          "mu": "μ", "rho": "ρ", "psi": "ψ", "tau": "τ", "Gamma": "Γ", "Delta": "Δ"}
+_SUBSCRIPT = dict(zip("0123456789aehklmnopst", "₀₁₂₃₄₅₆₇₈₉ₐₑₕₖₗₘₙₒₚₛₜ", strict=True))
+_LATEX_SYMBOL = re.compile(r"^(?:\\(?P<greek>[A-Za-z]+)|(?P<letter>[A-Za-z]))(?:_(?P<sub>[0-9a-z]))?$")
+
+
+def _plain_text(latex: str) -> str:
+    """A one-letter LaTeX symbol with at most one subscript as Unicode text; anything else: ""."""
+    found = _LATEX_SYMBOL.match(latex.strip())
+    if not found:
+        return ""
+    head = _GREEK.get(found["greek"], "") if found["greek"] else found["letter"]
+    if not head:
+        return ""
+    sub = found["sub"]
+    if sub and sub not in _SUBSCRIPT:
+        return ""
+    return head + (_SUBSCRIPT[sub] if sub else "")
 
 
 @dataclass(frozen=True)
@@ -31,6 +52,12 @@ class Hyperparameter:
     log: bool = False
     torch_default: float | bool | None = None  # shown where the teaching default differs from PyTorch's
     plain: str = ""  # the symbol in plain text (μ, β₁) for labels; empty: labels use the name
+
+    @property
+    def plain_symbol(self) -> str:
+        """The symbol as plain text for labels and screen readers: `plain` when the spec gives one, else read
+        off the LaTeX symbol (\\beta_1 -> β₁); empty when it has no plain-text spelling."""
+        return self.plain or _plain_text(self.symbol)
 
     @property
     def is_switch(self) -> bool:

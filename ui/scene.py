@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import streamlit as st
 
@@ -122,7 +124,11 @@ def knob_label(h) -> str:
     """A knob's label in words and its plain-text symbol ("weight decay λ"): what a screen reader reads
     aloud too, so no raw LaTeX; a knob without a plain symbol is named in words only."""
     words = h.name.replace("_", " ")
-    return f"{words} {h.plain}" if h.plain and not h.is_switch else words
+    symbol = "" if h.is_switch else h.plain_symbol
+    # torch's name is sometimes the symbol itself (Adafactor's d, ASGD's t0): say it once.
+    if unicodedata.normalize("NFKC", symbol) == words:
+        symbol = ""
+    return f"{words} {symbol}" if symbol else words
 
 
 def hyperparameter_sliders(spec: optim.OptimizerSpec, prefix: str = "", container=st) -> dict:

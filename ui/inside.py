@@ -18,6 +18,7 @@ from lab.scene import Scene
 from optim.explain import Line, digits_for, explain, last_step, render, step_summary
 from ui import runs, url_state, widgets
 from ui.figures import frozen
+from viz.style import phone_layout
 
 DEFAULT_STEP = 10
 STEP_SETTING = url_state.number("step", DEFAULT_STEP, 1, 100_000, integer=True)
@@ -133,7 +134,13 @@ def step_view(scene: Scene, presenter: bool) -> None:
                    "there is no step to open. Move the start.", icon=":material/front_hand:")
         return
     st.session_state.step = int(min(max(int(st.session_state.get("step", DEFAULT_STEP)), 1), last))
-    pick, back, forward = st.columns([10, 1, 1], vertical_alignment="bottom")
+    if widgets.on_phone():
+        # Columns stack on a phone, one full-width row per arrow: the slider gets its row, the arrows share one.
+        pick = st.container()
+        arrows = st.container(horizontal=True, horizontal_alignment="distribute")
+        back = forward = arrows
+    else:
+        pick, back, forward = st.columns([10, 1, 1], vertical_alignment="bottom")
     back.button("◀", key="step_back", on_click=_nudge, args=(-1, last), disabled=st.session_state.step <= 1,
                 help="The turn before.", width="stretch")
     forward.button("▶", key="step_next", on_click=_nudge, args=(1, last), disabled=st.session_state.step >= last,
@@ -153,8 +160,14 @@ def step_view(scene: Scene, presenter: bool) -> None:
     spun_off = not np.isfinite(frame.iloc[step]["x"])
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.plotly_chart(internals(scene, step, presenter), width="stretch", key="internals",
-                        config={"displaylogo": False})
+        figure = internals(scene, step, presenter)
+        if widgets.on_phone():
+            # The colour bar lies flat under the map so the map gets the phone's width; the legend, whose
+            # entries are sentences, stays a column under both.
+            figure = phone_layout(figure, height=670)
+            figure.update_layout(margin={"b": 260}, legend={"orientation": "v", "y": -0.4, "yanchor": "top"})
+            figure.update_traces(colorbar={"y": -0.19}, selector={"type": "contour"})
+        st.plotly_chart(figure, width="stretch", key="internals", config={"displaylogo": False})
     with right:
         text = step_summary(plain, frame, step, scene.spec.title)
         widgets.summary(text, spun_off=spun_off)

@@ -170,6 +170,11 @@ def test_inside_the_hands_equations_fit_a_phone(browser, app_url, optimizer):
             assert arrows[-1][0] == "#D55E00", arrows
             memory = [w for color, w in arrows if color not in ("#D55E00", "#1a1a1a")]
             assert memory and min(memory) > arrows[-1][1], arrows
+            # The map of the step takes the phone's width: its colour bar lies under it, not beside it.
+            map_width = page.tab.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].find(p => "
+                                          "(p._fullLayout.annotations || []).some(a => a.showarrow))"
+                                          "._fullLayout.xaxis._length")
+            assert map_width >= 0.7 * width, map_width
         page.tab.screenshot(path=str(SHOTS / f"phone-Inside_the_hand-{optimizer}.png"))
     finally:
         context.close()

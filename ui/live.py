@@ -559,7 +559,7 @@ def _student_challenge(the: ClassStore, code: str, token: str, current) -> None:
 def expected_role() -> str:
     """Who is most likely holding this screen: a join link or a phone means a student, a wide screen the
     teacher. Only a guess for the switch's first position; a tap on it settles the matter."""
-    if url_state.address_value("room") or page.figure_layout()[0] == "phone":
+    if url_state.address_value("room") or widgets.on_phone():
         return "A student"
     return "The teacher"
 

@@ -393,6 +393,7 @@ LBFGS = OptimizerSpec(
                      low=1.0, high=12.0, lr_range=(1e-3, 2.0)),
     arrows=(("d", "d (the surveyed direction)"),),
     uses_closure=True,
+    line_search=lambda hp: bool(hp["line_search_fn"]),
 )
 
 SPECS = (LBFGS,)

@@ -14,7 +14,7 @@ import optim
 import viz
 from lab import outcome, race, stability, sweeps
 from lab.scene import Scene
-from optim.tuning import MAP_MARGIN, leapt_at, left_map_at
+from optim.tuning import MAP_MARGIN, leapt_at, left_map_at, robustness
 from ui import race as ui_race
 from ui import settings_map
 
@@ -117,6 +117,9 @@ def test_the_maps_sentence_names_the_run_its_replay_opens(vault, hand, metric):
     run = optim.simulate(hand, vault, np.array([float(query["start_x"]), float(query["start_y"])]),
                          int(query["steps"]), lr=float(query["lr"]), **{axis.name: float(query[axis.name])})
     sentence = settings_map.heatmap_sentence(grid, result, metric)
+    # The run named is one whose story a nudge of its start (or another CPU's rounding) cannot change.
+    verdict = robustness(hand, vault, grid.start, grid.steps, lr=grid.lrs[column], **{axis.name: grid.betas[row]})
+    assert verdict.robust, verdict.explain()
     assert f"at learning rate {settings_map.format_lr(grid.lrs[column])} and {axis.symbol} " \
         f"{settings_map.format_number(grid.betas[row], 3)}" in sentence
     step = re.search(r"(?:Fastest crack: step|cracks the safe at step) (\d+)", sentence)
@@ -137,6 +140,7 @@ def test_the_default_maps_best_run_stays_on_the_map():
     row, column = sweeps.best_cell(grid, sweeps.grid_outcome(grid))
     run = optim.simulate("momentum", "ravine", steps=200, lr=grid.lrs[column], momentum=grid.betas[row])
     assert left_map_at(run) is None and leapt_at(run) is None and run.settled_at() is not None
+    assert robustness("momentum", "ravine", lr=grid.lrs[column], momentum=grid.betas[row]).robust
 
 
 @pytest.mark.parametrize(("vault", "L"), [("bowl", 2.0), ("ravine", 20.0), ("booth", 18.0), ("matyas", 1.0),

@@ -13,6 +13,7 @@ import landscapes
 import optim
 import viz
 from lab import lessons
+from optim import story
 from tests.apptest_helpers import open_page
 from ui import lessons as ui_lessons
 
@@ -108,10 +109,13 @@ def test_every_lesson_has_its_claim_checked():
     assert set(CLAIMS) == set(lessons.LESSONS)
 
 
+@pytest.mark.parametrize("nudge", [None, *range(len(story.NUDGE_DIRECTIONS))])
 @pytest.mark.parametrize("slug", SLUGS)
-def test_lesson_claim_holds(slug):
+def test_lesson_claim_holds(slug, nudge):
+    """As the page shows it, and from every start moved by a hair: what another CPU's rounding could change
+    is not claimed."""
     lesson = lessons.LESSONS[slug]
-    runs = lessons.simulate(lesson)
+    runs = lessons.simulate(lesson, nudge)
     CLAIMS[slug](lesson, runs)
     assert lessons.facts(lesson, runs)  # the sentence built from the same measurements reads
 
@@ -253,7 +257,8 @@ def claim_lion_stride(lesson, runs):
     assert lesson.options[lesson.correct].startswith("Lion's stay exactly 0.05")
     turns = np.abs(np.diff(lion.points, axis=0))
     assert turns.shape == (200, 2) and np.allclose(turns, 0.05, rtol=0, atol=1e-12)  # all 400 dial turns
-    assert lion.distance_to_minimum()[-20:].max() <= 0.05 * np.sqrt(2) + 1e-12  # ticking across the combination
+    # Ticking across the combination, within a stride of it (plus the hair a nudged start sits off the grid).
+    assert lion.distance_to_minimum()[-20:].max() <= 0.05 * np.sqrt(2) + 1e-6
     assert np.allclose(lessons.first_turn(adam), 0.05, rtol=1e-6)
     adam_steps = lessons.step_lengths(adam)
     assert adam_steps[0] / adam_steps[-1] > 1000 and adam.settled_at() is not None  # "a thousandfold", settles

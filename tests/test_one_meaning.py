@@ -14,7 +14,7 @@ import optim
 import viz
 from lab import outcome, race, stability, sweeps
 from lab.scene import Scene
-from optim.tuning import MAP_MARGIN, leapt_at, left_map_at, robustness
+from optim.tuning import MAP_MARGIN, leapt_at, left_map_at, robustness, suggest_lr
 from ui import race as ui_race
 from ui import settings_map
 
@@ -93,6 +93,47 @@ def test_the_saddle_is_escaped_not_cracked():
     text = viz.race_summary([sgd, adam], saddle)
     assert text.startswith("Adam escaped the saddle at step 37") and "SGD is still on the saddle" in text
     assert "cracked" not in text
+
+
+def test_a_run_at_the_saddles_edge_is_not_said_to_be_on_the_saddle():
+    # Lion at lr 0.01 walks up to y = 2.01, at the map's edge but inside its margin: the picture shows a path
+    # that ran to the top, so the words must not say it stayed on the saddle.
+    saddle = landscapes.LANDSCAPES["saddle"]
+    lion = optim.simulate("lion", "saddle", steps=200, lr=0.01)
+    assert left_map_at(lion) is None and lion.points[-1, 1] > 2
+    text = viz.path_summary(viz.path_view(lion, label="Lion"), saddle)
+    assert "still on the saddle" not in text and "edge of the map at (0.5, 2.01)" in text
+    slid = viz.path_summary(viz.path_view(optim.simulate("rmsprop", "saddle", steps=200, lr=0.003), label="R"),
+                            saddle)
+    assert slid.startswith("R slid off the saddle to (-0.665, 1.32)")
+    # Together with a hand that lingers, the sentence keeps them apart.
+    sgd = viz.path_view(optim.simulate("sgd", "saddle", steps=200, lr=0.01), label="SGD")
+    both = viz.race_summary([sgd, viz.path_view(lion, label="Lion")], saddle)
+    assert "SGD is still on the saddle" in both and "Lion slid down to the edge" in both
+
+
+def test_a_run_thrown_off_in_one_turn_says_where_from():
+    # L-BFGS finds the saddle's middle in two steps; then its line search, finding no bottom, strides on until
+    # the numbers blow up. The path ends at the middle, so the words say the dials were thrown from there.
+    run = optim.simulate("lbfgs", "saddle", steps=200, lr=1.0)
+    text = viz.path_summary(viz.path_view(run, label="L-BFGS"), landscapes.LANDSCAPES["saddle"])
+    assert text == "L-BFGS spun off at step 3, thrown off the map in one turn from (2.67e-4, 0.04)."
+    assert np.linalg.norm(run.points[2]) < 0.05
+
+
+def tune_lr(hand, vault):
+    return suggest_lr(hand, vault, steps=200)
+
+
+def test_a_hand_whose_stride_never_shrinks_is_said_to_tick_around_the_combination():
+    lr = tune_lr("lion", "ackley")
+    run = optim.simulate("lion", "ackley", steps=200, lr=lr)
+    text = viz.path_summary(viz.path_view(run, label="Lion"), landscapes.LANDSCAPES["ackley"])
+    assert run.settled_at() is None and 0.1 < run.distance_to_minimum()[-1] <= 3 * lr * np.sqrt(2)
+    assert f"each dial moves exactly {lr:g} a step" in text and "ticks around the combination" in text
+    # A hand whose steps shrink is never said to tick.
+    adam = optim.simulate("adam", "rastrigin", steps=200, lr=0.05)
+    assert "tick" not in viz.path_summary(viz.path_view(adam, label="Adam"), landscapes.LANDSCAPES["rastrigin"])
 
 
 # --- the map: the sentence names the run the replay opens -------------------------------------------------

@@ -22,7 +22,7 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.parametrize("nudge", NUDGES, ids=["as shown", *(f"nudged {k}" for k in NUDGES[1:])])
+@pytest.mark.parametrize("nudge", NUDGES, ids=["as_shown", *(f"nudged_{k}" for k in NUDGES[1:])])
 @pytest.mark.parametrize("claim", CLAIMS, ids=[f"{c.page}: {c.words[:40]}" for c in CLAIMS])
 def test_each_claim_is_on_its_page_and_its_scene_does_what_it_says(claim, nudge):
     assert _flat(claim.words) in _flat(claim.text()), f"the words are no longer on {claim.page}"

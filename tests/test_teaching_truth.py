@@ -282,7 +282,7 @@ CLAIMS = [
 NUDGES = [None, *range(len(story.NUDGE_DIRECTIONS))]
 
 
-@pytest.mark.parametrize("nudge", NUDGES, ids=["as shown", *(f"nudged {k}" for k in NUDGES[1:])])
+@pytest.mark.parametrize("nudge", NUDGES, ids=["as_shown", *(f"nudged_{k}" for k in NUDGES[1:])])
 @pytest.mark.parametrize(("vault", "words", "check"), CLAIMS, ids=[f"{v}: {w[:40]}" for v, w, _ in CLAIMS])
 def test_each_vaults_claim_is_what_its_scene_shows(vault, words, check, nudge):
     assert words in " ".join(landscapes.LANDSCAPES[vault].description.split())

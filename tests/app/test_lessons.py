@@ -70,6 +70,37 @@ def test_a_shown_lesson_reruns_and_shows_in_presenter_mode():
     assert not at.exception and len(at.get("plotly_chart")) == 1 and at.success
 
 
+def test_the_guess_and_the_run_live_in_the_address_and_survive_a_refresh():
+    at = open_lessons(lesson="too_hot")
+    at.radio(key="guess_too_hot").set_value(1).run()
+    assert at.query_params["guess"] == "1" and "ran" not in at.query_params
+    at.button(key="run_too_hot").click().run()
+    assert at.query_params["guess"] == "1" and at.query_params["ran"] == "true"
+    # A refresh is a new session on the same address: the guess and the run come back.
+    again = open_lessons(**{key: at.query_params[key] for key in ("lesson", "guess", "ran")})
+    assert not again.exception
+    assert again.radio(key="guess_too_hot").value == 1 and len(again.get("plotly_chart")) == 1
+    assert again.error and "Not quite" in again.error[0].value
+    # Asking again clears them from the address too.
+    again.button(key="again_too_hot").click().run()
+    assert "guess" not in again.query_params and "ran" not in again.query_params
+    assert not again.get("plotly_chart")
+
+
+def test_a_guess_in_the_address_without_a_run_is_kept_but_not_run():
+    at = open_lessons(lesson="saddle", guess="1")
+    assert not at.exception
+    assert at.radio(key="guess_saddle").value == 1 and not at.get("plotly_chart")
+    assert not at.button(key="run_saddle").disabled
+
+
+def test_a_guess_that_is_not_an_option_warns_and_is_ignored():
+    at = open_lessons(lesson="lion_stride", guess="7", ran="true")
+    assert not at.exception
+    assert any("`guess=7`" in w.value for w in at.warning)
+    assert at.radio(key="guess_lion_stride").value is None and not at.get("plotly_chart")
+
+
 def test_an_unknown_lesson_in_the_link_warns_and_starts_at_the_first():
     at = open_lessons(lesson="../../etc/passwd")
     assert not at.exception

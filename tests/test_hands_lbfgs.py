@@ -138,3 +138,18 @@ def test_the_spec_tells_the_app_what_it_needs():
     assert set(LBFGS.shown_state(LBFGS.defaults)) == {"d", "t", "func_evals"}
     for h in LBFGS.hyperparameters:
         assert h.help and h.symbol and (h.is_switch or h.low <= h.default <= h.high)
+
+
+def test_the_line_search_ends_at_torchs_fixed_tolerance_whatever_tolerance_change_says():
+    # torch 2.13's step() never passes its tolerance_change to _strong_wolfe, whose zoom then stops at its own
+    # 1e-9. On this cusp torch's first stride is 0.2999947 after 11 evaluations for tolerance_change 1e-9 and
+    # 1e-3 alike (recorded with torch 2.13: 0.29999471096170943); a zoom stopped at 1e-3 ends at 0.2999435
+    # after 9.
+    import landscapes
+
+    cusp = landscapes.from_expression("sqrt(1e-10 + (x - 0.3)^2) + 0.5*y^2", ((-1.0, 1.0), (-1.0, 1.0)))
+    for tolerance in (1e-9, 1e-3):
+        run = optim.simulate("lbfgs", cusp, start=(0.0, 0.0), steps=1, lr=1.0, tolerance_change=tolerance)
+        assert run.points[1, 0] == pytest.approx(0.29999471096170943, abs=1e-12)
+        assert run.state["func_evals"][0, 0] == 11
+    assert "1e-9" in LBFGS.hyperparameter("tolerance_change").help

@@ -196,6 +196,30 @@ def _sgd_ravine_zigzag_then_crawl():
     return lessons.overshoot_ratio(sgd) < 0 and lessons.last_swing(sgd) <= 17 and sgd.settled_at() is None
 
 
+# --- inside the hand ---------------------------------------------------------------------------------------
+
+def _inside_text() -> str:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent.joinpath("pages", "3_Inside_the_hand.py").read_text(encoding="utf-8")
+
+
+@cache
+def _chaos_parts_ways_calm_does_not():
+    # A start moved by 1e-9 stands in for another machine's last bit: on Ackley at lr 0.3 plain descent's
+    # twins end far apart, on the bowl they stay within a few billionths of each other.
+    from optim import tuning
+
+    chaotic = optim.simulate("sgd", "ackley", story.nudged_starts(landscapes.LANDSCAPES["ackley"].start), 200,
+                             lr=0.3)
+    calm = optim.simulate("sgd", "bowl", story.nudged_starts(landscapes.LANDSCAPES["bowl"].start), 200, lr=0.1)
+    apart = np.linalg.norm(chaotic.points[:, -1] - chaotic.points[0, -1], axis=-1).max()
+    close = np.abs(calm.points - calm.points[:1]).max()
+    verdicts = tuning.robustness("sgd", "ackley", lr=0.3).robust, tuning.robustness("sgd", "bowl", lr=0.1).robust
+    return apart > 0.1 * max(landscapes.LANDSCAPES["ackley"].extent) and close < 10 * story.NUDGE and verdicts == (
+        False, True)
+
+
 # --- the map of settings -----------------------------------------------------------------------------------
 
 def _map_text() -> str:
@@ -260,6 +284,9 @@ CLAIMS: tuple[Claim, ...] = (
           "the AdaGrad lesson's runs", _rmsprop_steps_large_then_fade),
     Claim("Hand · Adam", "It moves each dial about η per step whatever the slope", _description("adam"),
           "Beale from (0.5, -0.5), Adam lr 0.1: its first turn", _adam_first_step_is_lr),
+    Claim("Inside the hand", "that last bit grows until two machines' paths part ways, as two GPUs' would",
+          _inside_text, "Ackley, SGD lr 0.3, and the bowl, SGD lr 0.1, each from starts 1e-9 apart",
+          _chaos_parts_ways_calm_does_not),
     Claim("Map of settings", "drawn on every quadratic vault with a bottom: the bowl,\nthe ravine, Booth, Matyas "
           "and the linear regression", _map_text, "every vault's Hessian, read off its gradient",
           _stability_on_every_quadratic),

@@ -52,6 +52,11 @@ def nudged(direction: int | None) -> Iterator[None]:
         _NUDGE.reset(token)
 
 
+# The nudges the claims' checks are run again from: one per quadrant of the twelve. Every scene's story is
+# checked from all twelve (optim.story); a claim's finer numbers are checked from these four.
+CHECKED_NUDGES = (0, 3, 6, 9)
+
+
 def nudge_in_force() -> int | None:
     """The nudge `nudged` put in force (None: the scenes as the pages show them)."""
     return _NUDGE.get()

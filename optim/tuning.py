@@ -196,6 +196,12 @@ class _Ladder:
     admissible: np.ndarray
     start_loss: float
 
+    def take(self, order: np.ndarray) -> _Ladder:
+        """The same rungs in another order (ties in `choose_rung` go to the earlier rung)."""
+        arrays = {name: getattr(self, name)[order] for name in ("lrs", "settled", "final_loss", "diverged_at", "off",
+                                                                "leap", "robust", "admissible")}
+        return _Ladder(**arrays, start_loss=self.start_loss)
+
     def counts(self, escape: bool) -> dict:
         stable = self.diverged_at < 0
         kept = stable if escape else stable & (self.off < 0)
@@ -245,7 +251,8 @@ def tune(optimizer, landscape: str | Landscape, start=None, steps: int = 200, *,
     surface = landscapes.get(landscape)
     name = spec.title
     h = spec.hyperparameter("lr")
-    if spec.line_search(spec.resolve({k: v for k, v in settings.items() if k not in RUN_SETTINGS})):
+    searched = spec.line_search(spec.resolve({k: v for k, v in settings.items() if k not in RUN_SETTINGS}))
+    if searched:
         prefer = "fast"
     escape = not surface.minima
     starts = story.nudged_starts(surface.start if start is None else start)
@@ -257,6 +264,11 @@ def tune(optimizer, landscape: str | Landscape, start=None, steps: int = 200, *,
         if lower.admissible.any():
             rungs = lower
     counts = rungs.counts(escape)
+    if searched:
+        # Rungs that tie are told apart by their nearness to the hand's own default (torch's lr 1 for L-BFGS),
+        # not by their smallness: a tiny first trial only makes the search spend evaluations growing it, and
+        # makes its branches hang on the last bits of the first clicks.
+        rungs = rungs.take(np.argsort(np.abs(np.log(rungs.lrs / float(h.default))), kind="stable"))
 
     teaching = _teaching_lr(spec, surface, start, settings)
     if teaching is not None:
@@ -286,11 +298,15 @@ def tune(optimizer, landscape: str | Landscape, start=None, steps: int = 200, *,
     else:
         nobody = f"no learning rate cracks this vault for {name} from here in {steps} steps"
     escapes = bool(escape and rungs.off[best] >= 0)
-    return Tuning(lr, f"{nobody}; {_fallback(rungs, best, escape)}", False, None, escapes=escapes, **counts)
+    return Tuning(lr, f"{nobody}; {_fallback(rungs, best, escape, searched)}", False, None, escapes=escapes,
+                  **counts)
 
 
-def _fallback(rungs: _Ladder, best: int, escape: bool) -> str:
+def _fallback(rungs: _Ladder, best: int, escape: bool, searched: bool = False) -> str:
     """Why the rung that neither cracks nor escapes was taken, in a clause."""
+    if rungs.admissible[best] and searched:
+        return ("this is the rate nearest its default among those that get furthest down (a line search picks the "
+                "stride)")
     if rungs.admissible[best]:
         return "this is the calmest steady rate among those that get furthest down"
     if rungs.diverged_at[best] >= 0:

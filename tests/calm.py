@@ -4,7 +4,7 @@ A path recorded from torch.optim is compared with ours to about 1e-13. That hold
 the run is calm: where it is chaotic, a last-bit difference (torch fusing a multiply-add, its autograd click,
 another CPU's exp) grows until the paths part, and the part after that is one machine's rendition, not a fact.
 So each comparison first measures how fast this run amplifies a difference: its start moved by 1e-9
-(`optim.story`) in four directions. While the twins stay within a thousand times that, a last-bit difference
+(`optim.story`) in twelve directions. While the twins stay within a thousand times that, a last-bit difference
 (~1e-16) stays below 1e-13, and the paths are compared there; beyond, they are not.
 """
 

@@ -15,7 +15,7 @@ from optim import story
 from optim.tuning import leapt_at, left_map_at
 
 # The scenes as the pages show them (None), then from their starts moved by optim.story.NUDGE each way.
-NUDGES = [None, *range(len(story.NUDGE_DIRECTIONS))]
+NUDGES = [None, *claims.CHECKED_NUDGES]
 
 
 def _flat(text: str) -> str:

@@ -279,7 +279,7 @@ CLAIMS = [
 ]
 
 
-NUDGES = [None, *range(len(story.NUDGE_DIRECTIONS))]
+NUDGES = [None, *claims.CHECKED_NUDGES]
 
 
 @pytest.mark.parametrize("nudge", NUDGES, ids=["as_shown", *(f"nudged_{k}" for k in NUDGES[1:])])

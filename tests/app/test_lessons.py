@@ -13,7 +13,7 @@ import landscapes
 import optim
 import viz
 from lab import lessons
-from optim import story
+from lab.claims import CHECKED_NUDGES
 from tests.apptest_helpers import open_page
 from ui import lessons as ui_lessons
 
@@ -140,8 +140,8 @@ def test_every_lesson_has_its_claim_checked():
     assert set(CLAIMS) == set(lessons.LESSONS)
 
 
-@pytest.mark.parametrize("nudge", [None, *range(len(story.NUDGE_DIRECTIONS))],
-                         ids=["as_shown", *(f"nudged_{k}" for k in range(len(story.NUDGE_DIRECTIONS)))])
+@pytest.mark.parametrize("nudge", [None, *CHECKED_NUDGES],
+                         ids=["as_shown", *(f"nudged_{k}" for k in CHECKED_NUDGES)])
 @pytest.mark.parametrize("slug", SLUGS)
 def test_lesson_claim_holds(slug, nudge):
     """As the page shows it, and from every start moved by a hair: what another CPU's rounding could change

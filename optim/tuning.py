@@ -74,7 +74,7 @@ class Tuning:
     left_map: int  # rungs that left the map without spinning off
     leapt: int  # rungs that stayed on the map but crossed a hump in one step
     teaching: bool = False  # True when the vault's declared teaching rate was used
-    fragile: int = 0  # rungs otherwise admissible whose story a nudge of the start changes
+    fragile: int = 0  # rungs otherwise admissible whose story a nudge of the start changes (so far as told)
     escapes: bool = False  # on a vault with nothing to crack: whether a run at `lr` escapes (leaves the map)
 
     @property
@@ -183,7 +183,12 @@ def choose_rung(settled, final_loss, diverged_at, steps: int, prefer: str = "cal
 
 @dataclass(frozen=True)
 class _Ladder:
-    """A ladder's rungs run beside their nudged twins, judged rung by rung (the rung's own run is copy 0)."""
+    """A ladder's rungs run beside their nudged twins, judged rung by rung (the rung's own run is copy 0).
+
+    Whether a twin leaps a hump is the dearest part of a story to tell (the loss sampled along every step), so
+    it is told for a rung's twins only when that rung is about to be chosen (`twins_leap_alike`); until then
+    `robust` covers the rest of the story.
+    """
 
     lrs: np.ndarray
     settled: np.ndarray  # the step it stays at the combination from, or where nothing is to crack, the step
@@ -192,15 +197,28 @@ class _Ladder:
     diverged_at: np.ndarray
     off: np.ndarray  # first step off the map, -1: never
     leap: np.ndarray  # first step that crosses a hump, -1: never
-    robust: np.ndarray  # every nudged twin tells the rung's story
+    robust: np.ndarray  # every nudged twin tells the rung's story (so far as told)
     admissible: np.ndarray
     start_loss: float
+    index: np.ndarray  # each rung's place in the batch
+    batch: Trajectory
+    copies: int
+    tolerance: float  # the batch's hump tolerance, kept for the twins told later
 
     def take(self, order: np.ndarray) -> _Ladder:
         """The same rungs in another order (ties in `choose_rung` go to the earlier rung)."""
         arrays = {name: getattr(self, name)[order] for name in ("lrs", "settled", "final_loss", "diverged_at", "off",
-                                                                "leap", "robust", "admissible")}
-        return _Ladder(**arrays, start_loss=self.start_loss)
+                                                                "leap", "robust", "admissible", "index")}
+        return _Ladder(**arrays, start_loss=self.start_loss, batch=self.batch, copies=self.copies,
+                       tolerance=self.tolerance)
+
+    def twins_leap_alike(self, rung: int) -> bool:
+        """Whether every nudged twin of `rung` leaps a hump exactly when the rung's own run does."""
+        first = int(self.index[rung]) * self.copies + 1
+        runs = slice(first, first + self.copies - 1)
+        b = self.batch
+        twins = Trajectory(b.optimizer, b.landscape, {}, b.points[runs], b.loss[runs], b.diverged_at[runs])
+        return bool(np.all((leapt_at(twins, self.tolerance) >= 0) == (self.leap[rung] >= 0)))
 
     def counts(self, escape: bool) -> dict:
         stable = self.diverged_at < 0
@@ -216,10 +234,14 @@ def _climb(spec, surface: Landscape, starts: np.ndarray, ladder: np.ndarray, ste
     copies = len(starts)
     batch = simulate(spec, surface, start=np.tile(starts, (len(ladder), 1)), steps=steps,
                      lr=np.repeat(ladder, copies), record_state=False, shared_noise=True, **settings)
-    off, leap = left_map_at(batch), leapt_at(batch)
-    robust = story.agree(story.tell(batch, off, leap), copies)
     own = slice(None, None, copies)
-    settled, off, leap = batch.settled_at()[own], off[own], leap[own]
+    tolerance = hump_tolerance(batch)
+    rung_runs = Trajectory(batch.optimizer, batch.landscape, {}, batch.points[own], batch.loss[own],
+                           batch.diverged_at[own])
+    off, leap = left_map_at(batch), leapt_at(rung_runs, tolerance)
+    # The twins' leaps are told later, for a rung about to be chosen: here they are taken to be the rung's own.
+    robust = story.agree(story.tell(batch, off, np.repeat(leap, copies)), copies)
+    settled, off = batch.settled_at()[own], off[own]
     diverged_at = batch.diverged_at[own]
     admissible = (diverged_at < 0) & (leap < 0) & robust
     if escape:
@@ -232,7 +254,18 @@ def _climb(spec, surface: Landscape, starts: np.ndarray, ladder: np.ndarray, ste
     else:
         admissible &= off < 0
     return _Ladder(ladder, settled, batch.final_loss[own], diverged_at, off, leap, robust, admissible,
-                   float(batch.loss[0, 0]))
+                   float(batch.loss[0, 0]), np.arange(len(ladder)), batch, copies, tolerance)
+
+
+def _choose(rungs: _Ladder, steps: int, prefer: str) -> int:
+    """`choose_rung` on the ladder, telling the chosen rung's twins' leaps before it is taken: a rung whose
+    twin leaps where it does not (or the other way round) is fragile after all, and the choice moves on."""
+    while True:
+        best = choose_rung(rungs.settled, rungs.final_loss, rungs.diverged_at, steps, prefer,
+                           admissible=rungs.admissible, start_loss=rungs.start_loss)
+        if not rungs.admissible[best] or rungs.twins_leap_alike(best):
+            return best
+        rungs.robust[best] = rungs.admissible[best] = False
 
 
 def tune(optimizer, landscape: str | Landscape, start=None, steps: int = 200, *, prefer: str = "calm",
@@ -256,19 +289,24 @@ def tune(optimizer, landscape: str | Landscape, start=None, steps: int = 200, *,
         prefer = "fast"
     escape = not surface.minima
     starts = story.nudged_starts(surface.start if start is None else start)
-    rungs = _climb(spec, surface, starts, lr_ladder(h.low, h.high), steps, escape, settings)
-    if not rungs.admissible.any():
-        # On the steepest vaults (Goldstein-Price) no rung of the slider's range is usable: look further down,
-        # and keep what was found there only if something there is usable.
-        lower = _climb(spec, surface, starts, lr_ladder(h.low * 1e-3, h.low), steps, escape, settings)
-        if lower.admissible.any():
-            rungs = lower
+    ladders = ((h.low, h.high), (h.low * 1e-3, h.low))
+    for low, high in ladders:
+        found = _climb(spec, surface, starts, lr_ladder(low, high), steps, escape, settings)
+        if searched:
+            # Rungs that tie are told apart by their nearness to the hand's own default (torch's lr 1 for
+            # L-BFGS), not by their smallness: a tiny first trial only makes the search spend evaluations growing
+            # it, and makes its branches hang on the last bits of the first clicks.
+            found = found.take(np.argsort(np.abs(np.log(found.lrs / float(h.default))), kind="stable"))
+        chosen = _choose(found, steps, prefer)
+        if low == h.low:
+            rungs, best = found, chosen
+        elif found.admissible.any():
+            rungs, best = found, chosen  # the lower ladder is kept only if something there is usable
+        if rungs.admissible.any():
+            # On the steepest vaults (Goldstein-Price) no rung of the slider's range is usable: then look
+            # further down.
+            break
     counts = rungs.counts(escape)
-    if searched:
-        # Rungs that tie are told apart by their nearness to the hand's own default (torch's lr 1 for L-BFGS),
-        # not by their smallness: a tiny first trial only makes the search spend evaluations growing it, and
-        # makes its branches hang on the last bits of the first clicks.
-        rungs = rungs.take(np.argsort(np.abs(np.log(rungs.lrs / float(h.default))), kind="stable"))
 
     teaching = _teaching_lr(spec, surface, start, settings)
     if teaching is not None:
@@ -277,8 +315,6 @@ def tune(optimizer, landscape: str | Landscape, start=None, steps: int = 200, *,
         return Tuning(teaching, f"the rate this vault's story is told at ({_outcome(at, name)})", at is not None,
                       at, teaching=True, escapes=escape and left_map_at(run) is not None, **counts)
 
-    best = choose_rung(rungs.settled, rungs.final_loss, rungs.diverged_at, steps, prefer,
-                       admissible=rungs.admissible, start_loss=rungs.start_loss)
     lr = float(rungs.lrs[best])
     arrived = bool(rungs.admissible[best] and rungs.settled[best] >= 0)
     at = int(rungs.settled[best]) if arrived else None

@@ -80,11 +80,11 @@ class Story:
                            ("reached_at", "first comes within reach"), ("left_map_at", "leaves the map")):
             a, b = int(getattr(self, name)[i]), int(getattr(self, name)[j])
             if (a < 0) != (b < 0) or abs(a - b) > STEP_SLACK:
-                out.append(f"{what}: {_when(a)} against {_when(b)}")
+                out.append(f"{what}: {_when(a)}, nudged: {_when(b)}")
         if bool(self.leapt[i]) != bool(self.leapt[j]):
-            out.append(f"leaps a hump: {_yes(self.leapt[i])} against {_yes(self.leapt[j])}")
+            out.append(f"leaps a hump: {_yes(self.leapt[i])}, nudged: {_yes(self.leapt[j])}")
         if self.basin[i] != self.basin[j]:
-            out.append(f"ends at combination {_which(self.basin[i])} against {_which(self.basin[j])}")
+            out.append(f"ends at combination {_which(self.basin[i])}, nudged: {_which(self.basin[j])}")
         if self.spun_off_at[i] < 0 and self.spun_off_at[j] < 0:
             apart = float(np.linalg.norm(self.end[i] - self.end[j]))
             if not apart <= near:

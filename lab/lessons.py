@@ -6,6 +6,7 @@ so the explanation never promises what the run does not do.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ import optim
 from lab.numbers import format_loss, format_lr, format_number, format_point
 from lab.outcome import left_map_at
 from lab.scene import Scene
+from optim import story
 
 
 @dataclass(frozen=True)
@@ -545,9 +547,18 @@ def facts(lesson: Lesson, trajectories_: list[optim.Trajectory]) -> str:
     return FACTS[lesson.slug](lesson, trajectories_)
 
 
-def simulate(lesson: Lesson) -> list[optim.Trajectory]:
-    """The same runs without Streamlit's cache, for tests and scripts."""
-    return [lesson.scene(run).simulate() for run in lesson.runs]
+def simulate(lesson: Lesson, nudge: int | None = None) -> list[optim.Trajectory]:
+    """The same runs without Streamlit's cache, for tests and scripts; with `nudge` (an index into
+    `optim.story.NUDGE_DIRECTIONS`), each from its start moved by a hair that way, as the tests also run them."""
+    scenes = [lesson.scene(run) for run in lesson.runs]
+    if nudge is not None:
+        scenes = [dataclasses.replace(scene, start=_nudged(scene.start, nudge)) for scene in scenes]
+    return [scene.simulate() for scene in scenes]
+
+
+def _nudged(start, nudge: int) -> tuple[float, float]:
+    x, y = story.nudged_starts(start)[1 + nudge]
+    return float(x), float(y)
 
 
 def landmarks(lesson: Lesson) -> list[tuple[str, tuple[float, float]]]:

@@ -67,6 +67,16 @@ def same_loss(a: float, b: float, minimum: float | None = None) -> bool:
     return format_loss(a, minimum) == format_loss(b, minimum)
 
 
+def losses_apart(a: float, b: float, most: int = 12) -> tuple[str, str]:
+    """Two different losses with as many significant digits (`DIGITS` to `most`) as it takes to tell them
+    apart: a turn that changed the loss by a hair never reads "181.6 → 181.6"."""
+    for digits in range(DIGITS, most + 1):
+        shown = format_number(a, digits), format_number(b, digits)
+        if shown[0] != shown[1]:
+            break
+    return shown
+
+
 def format_lr(value: float) -> str:
     """A learning rate: 0.05, 0.0001, 3, 5e-6 (plain from 0.0001 up, since the sliders start there)."""
     value = float(value)

@@ -4,7 +4,11 @@ A run has cracked the safe from the step it comes within reach of a combination 
 (`settled_at`). That step is what the race ranks by and what every sentence, table and hover quotes. A run
 that comes within reach and swings away again has not cracked it, and is said to have swung away. On a vault
 with no combination (the saddle) there is nothing to crack: a run either escapes (runs off the map) or is
-still there. Losses read through `lab.numbers`, so two runs that read the same are said to tie.
+still there, and "there" is said as it is: on the saddle near the middle of the map, slid off it, or at the
+map's edge. A run that spins off says where it was thrown from when one turn took it off the map, and a
+hand whose turns never shrink (Lion's stride is its learning rate) is said to tick around the combination
+when it ends a stride or so away. Losses read through `lab.numbers`, so two runs that read the same are said
+to tie.
 
 Pure: NumPy and `lab.numbers` only (viz's sentences use it, and viz never imports optim). Paths are anything
 with `label`, `points`, `loss`, `steps`, `cracked_at` (first step within reach), `settled_at`, `diverged_at`
@@ -19,11 +23,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lab.numbers import DIGITS, format_loss, same_loss
+from lab.numbers import DIGITS, format_loss, format_number, format_point, same_loss
 
 # Off the map: outside the bounds widened by this share of the longer side (optim.tuning.MAP_MARGIN, the
 # tuner's yardstick; a test keeps the two equal).
 MAP_MARGIN = 0.01
+# On a vault with nothing to crack, a run that ends within this share of the map's longer side of its middle
+# is still on the saddle; one within EDGE_SHARE of the map's edge is at the edge.
+CENTRE_SHARE = 0.2
+EDGE_SHARE = 0.05
+# A hand ticks around the combination when its last TICK_TURNS turns move every dial by one and the same
+# stride, and it ends within TICK_STRIDES strides (diagonally) of the combination without being within reach.
+TICK_TURNS = 20
+TICK_STRIDES = 3
 
 CRACKED = "cracked"  # within reach from `cracked_at` to the end
 SWUNG_AWAY = "swung away"  # within reach at `reached_at`, not at the end
@@ -48,6 +60,10 @@ class Outcome:
     steps: int
     minimum: float | None = None  # the vault's lowest loss, for "≈ 0" / "≈ 3"
     place_name: str = "the map"  # what a run on a vault with no combination escapes ("the saddle")
+    end_point: tuple[float, float] | None = None  # its last finite point
+    thrown: bool = False  # spun off in one turn from a point on the map
+    whereabouts: str = ""  # a vault with nothing to crack, a run still on the map: "centre", "slid" or "edge"
+    ticking: tuple[float, float, float] | None = None  # (stride, distance left, reach) for a hand ticking
 
     @property
     def cracked(self) -> bool:
@@ -104,6 +120,9 @@ def outcome(path, landscape=None) -> Outcome:
     minimum = None if landscape is None else landscape.min_value
     off = None if landscape is None else left_map_at(path.points, landscape.bounds)
     final = float(path.final_loss) if path.final_loss is not None else math.nan
+    points = np.asarray(path.points, dtype=np.float64)
+    finite = np.flatnonzero(np.isfinite(points).all(axis=1))
+    end = tuple(float(v) for v in points[finite[-1]]) if finite.size else None
     if path.diverged_at is not None:
         kind = SPUN_OFF
     elif path.settled_at is not None:
@@ -115,8 +134,41 @@ def outcome(path, landscape=None) -> Outcome:
     else:
         kind = TURNING
     place = "the saddle" if getattr(landscape, "key", "") == "saddle" else "the map"
+    thrown = kind == SPUN_OFF and off is not None and off == path.diverged_at and end is not None
+    whereabouts = ""
+    if landscape is not None and not minima and kind == TURNING and end is not None:
+        whereabouts = _whereabouts(end, landscape.bounds)
+    ticking = None
+    if landscape is not None and minima and kind in (TURNING, SWUNG_AWAY):
+        ticking = _ticking(points, landscape)
     return Outcome(path.label, kind, path.settled_at if kind == CRACKED else None, path.cracked_at,
-                   path.diverged_at, off, final, path.steps, minimum, place)
+                   path.diverged_at, off, final, path.steps, minimum, place, end, thrown, whereabouts, ticking)
+
+
+def _whereabouts(end, bounds) -> str:
+    """Where a run still on a map with nothing to crack stands: near its middle, at its edge, or between."""
+    (x0, x1), (y0, y1) = bounds
+    longer = max(x1 - x0, y1 - y0)
+    if math.hypot(end[0] - (x0 + x1) / 2, end[1] - (y0 + y1) / 2) <= CENTRE_SHARE * longer:
+        return "centre"
+    inside = min(end[0] - x0, x1 - end[0], end[1] - y0, y1 - end[1])
+    return "edge" if inside <= EDGE_SHARE * longer else "slid"
+
+
+def _ticking(points: np.ndarray, landscape) -> tuple[float, float, float] | None:
+    """(stride, distance, reach) when the run's last turns all move every dial by one stride and it ends within
+    a few strides of a combination but out of reach; None otherwise."""
+    if len(points) <= TICK_TURNS or not np.isfinite(points[-TICK_TURNS - 1:]).all():
+        return None
+    turns = np.abs(np.diff(points[-TICK_TURNS - 1:], axis=0))
+    stride = float(turns.max())
+    if stride <= 0 or not np.allclose(turns, stride, rtol=1e-9, atol=0.0):
+        return None
+    _, distance = landscape.nearest_minimum(points[-1])
+    reach = MAP_MARGIN * max(x1 - x0 for x0, x1 in landscape.bounds)
+    if reach < float(distance) <= TICK_STRIDES * stride * math.sqrt(2):
+        return stride, float(distance), reach
+    return None
 
 
 def ranked(outcomes: list[Outcome]) -> list[tuple[int, Outcome]]:
@@ -162,16 +214,37 @@ def clause(o: Outcome) -> str:
         return text
     if o.kind == SPUN_OFF:
         if o.reached_at is not None:
-            return f"{who} reached the combination at step {o.reached_at}, then spun off at step {o.diverged_at}"
-        return f"{who} spun off at step {o.diverged_at}"
+            text = f"{who} reached the combination at step {o.reached_at}, then spun off at step {o.diverged_at}"
+        elif o.place_name == "the saddle" and o.left_map_at is not None and o.left_map_at < o.diverged_at:
+            text = f"{who} escaped the saddle at step {o.left_map_at} (off the map), then spun off at step " \
+                   f"{o.diverged_at}"
+        else:
+            text = f"{who} spun off at step {o.diverged_at}"
+        if o.thrown:
+            text += f", thrown off the map in one turn from {format_point(o.end_point)}"
+        return text
     if o.kind == SWUNG_AWAY:
         return (f"{who} reached the combination at step {o.reached_at} but swung away (loss {o.loss_text} "
-                f"at the end)")
+                f"at the end)" + _tick_text(o))
     if o.kind == ESCAPED:
         return f"{who} escaped {o.place_name} at step {o.left_map_at} (off the map)"
+    if o.place_name == "the saddle" and o.whereabouts == "edge":
+        return (f"{who} slid down to the edge of the map at {format_point(o.end_point)} but has not left it after "
+                f"{o.steps} steps (loss {o.loss_text})")
+    if o.place_name == "the saddle" and o.whereabouts == "slid":
+        return (f"{who} slid off the saddle to {format_point(o.end_point)} but has not left the map after "
+                f"{o.steps} steps (loss {o.loss_text})")
     if o.place_name == "the saddle":
         return f"{who} is still on the saddle after {o.steps} steps (loss {o.loss_text})"
-    return f"{who} had not cracked it after {o.steps} steps (loss {o.loss_text})"
+    return f"{who} had not cracked it after {o.steps} steps (loss {o.loss_text})" + _tick_text(o)
+
+
+def _tick_text(o: Outcome) -> str:
+    if o.ticking is None:
+        return ""
+    stride, distance, reach = (format_number(v, 3) for v in o.ticking)
+    return (f": its turns never shrink (each dial moves exactly {stride} a step), so it ticks around the "
+            f"combination, {distance} from it, and never comes within reach ({reach})")
 
 
 def _names(labels: list[str]) -> str:
@@ -200,7 +273,7 @@ def summary(outcomes: list[Outcome]) -> str:
             parts.append(f"{names} cracked it together at step {first.cracked_at}")
         elif first.kind == SPUN_OFF:
             parts.append(f"{names} spun off together at step {first.diverged_at}")
-        elif all(o.kind == TURNING for o in group):
+        elif all(o.kind == TURNING and not o.ticking and o.whereabouts in ("", "centre") for o in group):
             still = "are still on the saddle" if first.place_name == "the saddle" else "had not cracked it"
             parts.append(f"{names} {still} after {first.steps} steps and end level (loss {first.loss_text})")
         else:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import landscapes
 import optim
+from optim import story, tuning
 
 CUSTOM = "custom"  # the landscape key of a formula typed by the learner
 
@@ -58,3 +59,12 @@ class Scene:
         """The run itself (uncached; `ui.runs.trajectory` caches it)."""
         return optim.simulate(self.optimizer, self.surface, start=self.start, steps=self.steps, noise=self.noise,
                               seed=self.seed, schedule=self.schedule, **self.hp())
+
+    def robustness(self) -> story.Robustness:
+        """Whether this run tells the same story from its start moved by a hair (`optim.story`), as every
+        scene the app tells by default must; one batch of the run and its nudged twins (uncached)."""
+        return tuning.robustness(self.optimizer, self.surface, start=self.start, steps=self.steps, noise=self.noise,
+                                 seed=self.seed, schedule=self.schedule, **self.hp())
+
+    def is_robust(self) -> bool:
+        return self.robustness().robust

@@ -272,4 +272,18 @@ def step_summary(lines: list[Line], table: pd.DataFrame, step: int, title: str) 
         text += "," if angle < 90 else " (it climbs against the click, carried by its memory),"
     else:
         text += " The hand does not move,"
-    return text + f" and the loss goes from {before:.4g} to {after:.4g}."
+    shown_before, shown_after = losses_apart(before, after)
+    text += f" and the loss goes from {shown_before} to {shown_after}"
+    if before != after and abs(after - before) < 1e-3 * abs(before):
+        text += f", a change of {after - before:+.2g}"
+    return text + "."
+
+
+def losses_apart(before: float, after: float) -> tuple[str, str]:
+    """Two losses with as many significant digits (4 to 12) as it takes to tell them apart, so a turn that
+    changed the loss never reads "181.6 to 181.6"."""
+    for digits in range(RESULT_DIGITS, MAX_DIGITS + 1):
+        a, b = f"{before:.{digits}g}", f"{after:.{digits}g}"
+        if a != b:
+            break
+    return a, b

@@ -148,12 +148,15 @@ def lr(default: float, low: float = 1e-4, high: float = 1.0, torch_default: floa
              "and it overshoots and spins off.")
 
 
-def weight_decay(default: float = 0.0, how: str = "L2"):
+def weight_decay(default: float = 0.0, how: str = "L2", torch_default: float | None = None):
+    """λ; torch's default is AdamW's 0.01 for decoupled decay and 0 for L2, unless `torch_default` says."""
     text = ("Pulls the dials back toward zero on every step (decoupled: applied to the dials directly, "
             "as AdamW does)." if how == "decoupled" else
             "Adds λ·θ to the click (an L2 penalty): the hand is also pulled toward zero.")
+    if torch_default is None:
+        torch_default = 1e-2 if how == "decoupled" else 0.0
     return Hyperparameter("weight_decay", r"\lambda", default, NON_NEGATIVE, low=0.0, high=0.1, help=text, plain="λ",
-                          torch_default=1e-2 if how == "decoupled" else 0.0)
+                          torch_default=torch_default)
 
 
 def eps(default: float):

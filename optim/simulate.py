@@ -31,6 +31,7 @@ def simulate(
     seed: int | None = 0,
     schedule: str | schedules.ScheduleFn | None = "constant",
     record_state: bool | None = None,
+    shared_noise: bool = False,
     **hyperparameters,
 ) -> Trajectory:
     """Run `optimizer` on `landscape` for `steps` updates from `start`, exactly as torch.optim would.
@@ -40,7 +41,9 @@ def simulate(
     settings is a single call; a batch runs as one loop over steps, vectorised across runs.
 
     `noise` is the standard deviation of Gaussian noise added to every gradient (what a mini-batch does),
-    drawn from `seed`. `schedule` scales the learning rate per update: a name from `optim.SCHEDULES` or a
+    drawn from `seed`; each run of a batch hears its own noise, unless `shared_noise`, when every run hears
+    the noise a single run with this seed hears (a run beside its nudged twins, a ladder of rates judged on
+    the very run each would show). `schedule` scales the learning rate per update: a name from `optim.SCHEDULES` or a
     function `(update_index, total_steps) -> multiplier`. `record_state` keeps the gradients, the
     optimizer's memory and the updates of every step; by default it does for a single run and not for a
     batch, whose memory it would multiply.
@@ -72,7 +75,8 @@ def simulate(
     with np.errstate(all="ignore"):
         trace = np.empty((steps + 1, 2, n_runs))
         along = _AlongThePath(surface, trace)
-        heard, history = _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record, trace, along)
+        heard, history = _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record, trace, along,
+                              shared_noise)
         loss, diverged_at = along.finish()
         # From here on every array is seen run-first, (N, steps+1, ...), as Trajectory documents. They are
         # views of the step-first arrays the loop wrote, not copies: a batch's path is the largest array
@@ -103,7 +107,7 @@ def simulate(
     return Trajectory(spec.key, surface, hp, points, loss, diverged_at, grads, updates, lrs, state)
 
 
-def _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record, trace, along):
+def _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record, trace, along, shared_noise=False):
     """The loop itself: `steps` updates of all N runs at once, in the (2, N) layout the rules expect,
     written into `trace` (steps+1, 2, N); `along` checks the rows written so far as it goes."""
     n_runs = params.shape[1]
@@ -126,7 +130,7 @@ def _run(spec, surface, params, hp, lr_per_update, steps, noise, seed, record, t
         grad = np.empty((2, n_runs))
         grad[0], grad[1] = grad_fn(params[0], params[1])
         if rng is not None:
-            grad += noise * rng.standard_normal((2, n_runs))
+            grad += noise * rng.standard_normal((2, 1 if shared_noise else n_runs))
         lr = lr_per_update[k, 0] if single_lr else lr_per_update[k]
         params, state = step_fn(params, grad, state, hp, lr, k + 1)
         trace[k + 1] = params

@@ -44,6 +44,10 @@ def _nothing_shown(hp: dict) -> tuple[str, ...]:
     return ()
 
 
+def _no_line_search(hp: dict) -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class OptimizerSpec:
     """An optimizer: its pure update rule, its hyperparameters, and how to explain it."""
@@ -71,6 +75,9 @@ class OptimizerSpec:
     ghost: str | None = None
     # Settings torch takes as one tuple, each split into two hyperparameters: (tuple's name, (first, second)).
     pairs: tuple[tuple[str, tuple[str, str]], ...] = (("betas", ("beta1", "beta2")),)
+    # Whether, with these settings, a line search chooses the stride and the learning rate is only its first
+    # trial (L-BFGS): the tuner then has no calmer rate to offer than its fastest (optim.tuning).
+    line_search: Callable[[dict], bool] = field(default=_no_line_search, repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -4,15 +4,21 @@ This is how the app opens every vault with a hand that shows something honest, i
 default that crawls on one surface and spins off on the next. Every rung of the hand's ladder (`lr_ladder`,
 the same rates its slider offers) is run once, side by side, and judged:
 
-- admissible: it never spins off, never leaves the map (`left_map_at`) and never crosses one of the vault's
-  humps in a single step (`leapt_at`). A rung that reaches the combination by leaping over the landscape or
-  bouncing off the edge of the world is lucky, not good, and never wins.
+- admissible: it never spins off, never leaves the map (`left_map_at`), never crosses one of the vault's
+  humps in a single step (`leapt_at`), and tells the same story from its start moved by a hair
+  (`optim.story`: each rung runs beside its nudged twins in the same batch). A rung that reaches the
+  combination by leaping over the landscape, bouncing off the edge of the world or riding a chaotic path
+  that another CPU's rounding would send elsewhere is lucky, not good, and never wins.
 - cracks: an admissible rung that reaches the combination and stays there (`Trajectory.settled_at`).
 
 Among the rungs that crack, "fast" takes the one that settles soonest (the race: each hand at its best) and
 "calm" the smallest one that settles with a quarter of the steps to spare (a path worth watching). When no
 rung cracks, the result says so and takes the calmest stable rung: the smallest of the admissible rungs
 that get furthest down (a path that stops in the first dip it meets ends as low at 0.001 as at 0.03).
+A hand whose stride a line search chooses (L-BFGS) has no calmer rate to offer, since its learning rate is
+only the first stride the search tries: "calm" takes the same rung as "fast" for it, so every page opens
+it alike. On a vault with nothing to crack (the saddle) escaping is the story: leaving the map is allowed,
+and a rung that escapes (without spinning off) plays the part of one that cracks.
 A vault whose story needs a particular rate (a hand caught in a dip) declares it (`Landscape.teaching_lr`),
 and `tune` uses it from the vault's own start.
 """
@@ -25,7 +31,7 @@ import numpy as np
 
 import landscapes
 from landscapes import Landscape
-from optim import registry
+from optim import registry, story
 from optim.simulate import simulate
 from optim.trajectory import DEFAULT_CRACK_FRACTION, Trajectory
 
@@ -34,6 +40,8 @@ LADDER_MANTISSAS = (1, 2, 3, 5, 7)
 # "fast": the rung that settles soonest, each hand at its best (the race).
 PREFERENCES = ("calm", "fast")
 CALM_SHARE = 0.75
+# Settings of a run that are not the hand's hyperparameters.
+RUN_SETTINGS = ("noise", "seed", "schedule")
 
 # Off the map means outside the bounds widened by this share of the longer side: a point that close to the
 # edge still shows (its marker overlaps the frame), and it is the app's own yardstick for "there".
@@ -48,6 +56,9 @@ HUMP_SAMPLES = 33
 # When no rung cracks, final losses closer than this share of the loss shed count as the same place, and the
 # calmest (smallest) of those rungs is taken.
 SAME_PLACE = 1e-3
+# On a vault with nothing to crack, an escape counts only if the hand walks off the map: no stride on the way
+# longer than this share of the map's longer side (a hand that leaves in one giant stride shows nothing).
+ESCAPE_STRIDE = 0.05
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,8 @@ class Tuning:
     left_map: int  # rungs that left the map without spinning off
     leapt: int  # rungs that stayed on the map but crossed a hump in one step
     teaching: bool = False  # True when the vault's declared teaching rate was used
+    fragile: int = 0  # rungs otherwise admissible whose story a nudge of the start changes (so far as told)
+    escapes: bool = False  # on a vault with nothing to crack: whether a run at `lr` escapes (leaves the map)
 
     @property
     def diverged(self) -> bool:
@@ -137,13 +150,13 @@ def leapt_at(trajectory: Trajectory, tolerance: float | None = None):
 def choose_rung(settled, final_loss, diverged_at, steps: int, prefer: str = "calm", *, admissible=None,
                 start_loss: float | None = None) -> int:
     """Index of the rung to use, given each rung's settling step (-1: never), final loss and divergence step
-    (-1: never), and optionally which rungs are admissible (on the map, no leaps).
+    (-1: never), and optionally which rungs are admissible (on the map, no leaps, robust).
 
     Only admissible rungs that do not spin off count. "calm" takes the smallest rung that settles within
     3/4 of `steps`, "fast" (and "calm" when none does) the one that settles soonest, the lower final loss
     breaking ties. If none settles: the smallest of the rungs that get furthest down (final losses within
     `SAME_PLACE` of the loss shed from `start_loss` count as equal); if no rung counts, the same among the
-    rungs that do not spin off; if all spin off, the smallest.
+    rungs that do not spin off; if all spin off, the one that holds out longest (the smallest of those).
     """
     if prefer not in PREFERENCES:
         raise ValueError(f"prefer must be one of {', '.join(PREFERENCES)}, got {prefer!r}")
@@ -157,20 +170,110 @@ def choose_rung(settled, final_loss, diverged_at, steps: int, prefer: str = "cal
         order = np.where(arrives, settled, np.iinfo(np.int64).max)
         ties = np.flatnonzero(order == order.min())
         return int(ties[np.argmin(np.nan_to_num(final_loss[ties], nan=np.inf))])
+    if not stable.any():
+        return int(np.argmax(diverged_at))
     pool = counts if counts.any() else stable
     loss = np.where(pool & np.isfinite(final_loss), final_loss, np.inf)
     if not np.isfinite(loss).any():
-        return 0
+        return int(np.argmax(pool))
     lowest = loss.min()
     slack = 0.0 if start_loss is None or not np.isfinite(start_loss) else SAME_PLACE * max(start_loss - lowest, 0.0)
     return int(np.argmax(loss <= lowest + slack))
+
+
+@dataclass(frozen=True)
+class _Ladder:
+    """A ladder's rungs run beside their nudged twins, judged rung by rung (the rung's own run is copy 0).
+
+    Whether a twin leaps a hump is the dearest part of a story to tell (the loss sampled along every step), so
+    it is told for a rung's twins only when that rung is about to be chosen (`twins_leap_alike`); until then
+    `robust` covers the rest of the story.
+    """
+
+    lrs: np.ndarray
+    settled: np.ndarray  # the step it stays at the combination from, or where nothing is to crack, the step
+    # it escapes (leaves the map) at; -1: never
+    final_loss: np.ndarray
+    diverged_at: np.ndarray
+    off: np.ndarray  # first step off the map, -1: never
+    leap: np.ndarray  # first step that crosses a hump, -1: never
+    robust: np.ndarray  # every nudged twin tells the rung's story (so far as told)
+    admissible: np.ndarray
+    start_loss: float
+    index: np.ndarray  # each rung's place in the batch
+    batch: Trajectory
+    copies: int
+    tolerance: float  # the batch's hump tolerance, kept for the twins told later
+
+    def take(self, order: np.ndarray) -> _Ladder:
+        """The same rungs in another order (ties in `choose_rung` go to the earlier rung)."""
+        arrays = {name: getattr(self, name)[order] for name in ("lrs", "settled", "final_loss", "diverged_at", "off",
+                                                                "leap", "robust", "admissible", "index")}
+        return _Ladder(**arrays, start_loss=self.start_loss, batch=self.batch, copies=self.copies,
+                       tolerance=self.tolerance)
+
+    def twins_leap_alike(self, rung: int) -> bool:
+        """Whether every nudged twin of `rung` leaps a hump exactly when the rung's own run does."""
+        first = int(self.index[rung]) * self.copies + 1
+        runs = slice(first, first + self.copies - 1)
+        b = self.batch
+        twins = Trajectory(b.optimizer, b.landscape, {}, b.points[runs], b.loss[runs], b.diverged_at[runs])
+        return bool(np.all((leapt_at(twins, self.tolerance) >= 0) == (self.leap[rung] >= 0)))
+
+    def counts(self, escape: bool) -> dict:
+        stable = self.diverged_at < 0
+        kept = stable if escape else stable & (self.off < 0)
+        return dict(rungs=len(self.lrs), spun_off=int((~stable).sum()), left_map=int((stable & (self.off >= 0)).sum()),
+                    leapt=int((kept & (self.leap >= 0)).sum()),
+                    fragile=int((kept & (self.leap < 0) & ~self.robust).sum()))
+
+
+def _climb(spec, surface: Landscape, starts: np.ndarray, ladder: np.ndarray, steps: int, escape: bool,
+           settings: dict) -> _Ladder:
+    """Every rung of `ladder` from every start of `starts` (a start and its nudged twins), as one batch."""
+    copies = len(starts)
+    batch = simulate(spec, surface, start=np.tile(starts, (len(ladder), 1)), steps=steps,
+                     lr=np.repeat(ladder, copies), record_state=False, shared_noise=True, **settings)
+    own = slice(None, None, copies)
+    tolerance = hump_tolerance(batch)
+    rung_runs = Trajectory(batch.optimizer, batch.landscape, {}, batch.points[own], batch.loss[own],
+                           batch.diverged_at[own])
+    off, leap = left_map_at(batch), leapt_at(rung_runs, tolerance)
+    # The twins' leaps are told later, for a rung about to be chosen: here they are taken to be the rung's own.
+    robust = story.agree(story.tell(batch, off, np.repeat(leap, copies)), copies)
+    settled, off = batch.settled_at()[own], off[own]
+    diverged_at = batch.diverged_at[own]
+    admissible = (diverged_at < 0) & (leap < 0) & robust
+    if escape:
+        settled = np.where(diverged_at < 0, off, -1)
+        strides = np.linalg.norm(np.diff(batch.points[own], axis=1), axis=-1)
+        on_the_way = np.arange(steps)[None] < np.where(off >= 0, off, steps)[:, None]
+        with np.errstate(invalid="ignore"):
+            giant = (on_the_way & (strides > ESCAPE_STRIDE * max(surface.extent))).any(axis=1)
+        admissible &= ~giant
+    else:
+        admissible &= off < 0
+    return _Ladder(ladder, settled, batch.final_loss[own], diverged_at, off, leap, robust, admissible,
+                   float(batch.loss[0, 0]), np.arange(len(ladder)), batch, copies, tolerance)
+
+
+def _choose(rungs: _Ladder, steps: int, prefer: str) -> int:
+    """`choose_rung` on the ladder, telling the chosen rung's twins' leaps before it is taken: a rung whose
+    twin leaps where it does not (or the other way round) is fragile after all, and the choice moves on."""
+    while True:
+        best = choose_rung(rungs.settled, rungs.final_loss, rungs.diverged_at, steps, prefer,
+                           admissible=rungs.admissible, start_loss=rungs.start_loss)
+        if not rungs.admissible[best] or rungs.twins_leap_alike(best):
+            return best
+        rungs.robust[best] = rungs.admissible[best] = False
 
 
 def tune(optimizer, landscape: str | Landscape, start=None, steps: int = 200, *, prefer: str = "calm",
          **settings) -> Tuning:
     """The learning rate a careful practitioner would give `optimizer` on `landscape` from `start` (the
     vault's own by default) for `steps` steps: see the module's docstring for the rule. `settings` go to
-    `simulate` (the hand's other hyperparameters, noise, seed, schedule). One or two batched runs.
+    `simulate` (the hand's other hyperparameters, noise, seed, schedule). One or two batched runs, each rung
+    beside its nudged twins (`optim.story`), every run hearing the noise the rung's own run hears.
 
     From the vault's own start, with the hand's other settings at their defaults and no noise or schedule,
     a rate the vault declares in `teaching_lr` for this hand wins (`Tuning.teaching`).
@@ -181,45 +284,86 @@ def tune(optimizer, landscape: str | Landscape, start=None, steps: int = 200, *,
     surface = landscapes.get(landscape)
     name = spec.title
     h = spec.hyperparameter("lr")
-    # On the steepest vaults (Goldstein-Price) no rung of the slider's range is usable: look further down.
-    for low, high in ((h.low, h.high), (h.low * 1e-3, h.low)):
-        ladder = lr_ladder(low, high)
-        batch = simulate(spec, surface, start=start, steps=steps, lr=ladder, record_state=False, **settings)
-        off, leap = left_map_at(batch), leapt_at(batch)
-        admissible = (batch.diverged_at < 0) & (off < 0) & (leap < 0)
-        if admissible.any():
+    searched = spec.line_search(spec.resolve({k: v for k, v in settings.items() if k not in RUN_SETTINGS}))
+    if searched:
+        prefer = "fast"
+    escape = not surface.minima
+    starts = story.nudged_starts(surface.start if start is None else start)
+    ladders = ((h.low, h.high), (h.low * 1e-3, h.low))
+    for low, high in ladders:
+        found = _climb(spec, surface, starts, lr_ladder(low, high), steps, escape, settings)
+        if searched:
+            # Rungs that tie are told apart by their nearness to the hand's own default (torch's lr 1 for
+            # L-BFGS), not by their smallness: a tiny first trial only makes the search spend evaluations growing
+            # it, and makes its branches hang on the last bits of the first clicks.
+            found = found.take(np.argsort(np.abs(np.log(found.lrs / float(h.default))), kind="stable"))
+        chosen = _choose(found, steps, prefer)
+        if low == h.low:
+            rungs, best = found, chosen
+        elif found.admissible.any():
+            rungs, best = found, chosen  # the lower ladder is kept only if something there is usable
+        if rungs.admissible.any():
+            # On the steepest vaults (Goldstein-Price) no rung of the slider's range is usable: then look
+            # further down.
             break
-    settled = batch.settled_at()
-    counts = dict(rungs=len(ladder), spun_off=int((batch.diverged_at >= 0).sum()),
-                  left_map=int(((off >= 0) & (batch.diverged_at < 0)).sum()),
-                  leapt=int(((leap >= 0) & (off < 0) & (batch.diverged_at < 0)).sum()))
+    counts = rungs.counts(escape)
 
     teaching = _teaching_lr(spec, surface, start, settings)
     if teaching is not None:
         run = simulate(spec, surface, start=start, steps=steps, lr=teaching, record_state=False, **settings)
         at = run.settled_at()
         return Tuning(teaching, f"the rate this vault's story is told at ({_outcome(at, name)})", at is not None,
-                      at, teaching=True, **counts)
+                      at, teaching=True, escapes=escape and left_map_at(run) is not None, **counts)
 
-    start_loss = float(batch.loss[0, 0])
-    best = choose_rung(settled, batch.final_loss, batch.diverged_at, steps, prefer, admissible=admissible,
-                       start_loss=start_loss)
-    lr = float(ladder[best])
-    if admissible[best] and settled[best] >= 0:
-        at = int(settled[best])
-        if prefer == "calm" and at <= CALM_SHARE * steps:
-            why = f"the smallest rung that cracks the safe with steps to spare and stays cracked (from step {at})"
-        else:
-            why = f"the rung that cracks the safe soonest and stays cracked (from step {at})"
+    lr = float(rungs.lrs[best])
+    arrived = bool(rungs.admissible[best] and rungs.settled[best] >= 0)
+    at = int(rungs.settled[best]) if arrived else None
+    spare = prefer == "calm" and arrived and at <= CALM_SHARE * steps
+    if arrived and escape:
+        why = (f"the smallest rung that escapes with steps to spare (off the map at step {at})" if spare
+               else f"the rung that escapes soonest (off the map at step {at})")
+        return Tuning(lr, why, False, None, escapes=True, **counts)
+    if arrived:
+        why = (f"the smallest rung that cracks the safe with steps to spare and stays cracked (from step {at})"
+               if spare else f"the rung that cracks the safe soonest and stays cracked (from step {at})")
         return Tuning(lr, why, True, at, **counts)
-    nobody = f"no learning rate cracks this vault for {name} from here in {steps} steps"
-    if admissible[best]:
-        why = f"{nobody}; this is the calmest steady rate among those that get furthest down"
-    elif batch.diverged_at[best] < 0:
-        why = f"{nobody}; every rate leaves the map or jumps a hump, and this one gets furthest down"
+    if escape:
+        nobody = "there is nothing to crack here"
+        if rungs.diverged_at[best] < 0:
+            nobody += f", and no learning rate walks {name} off the map in {steps} steps"
     else:
-        why = f"{nobody}; every rate spins off, and this is the smallest"
-    return Tuning(lr, why, False, None, **counts)
+        nobody = f"no learning rate cracks this vault for {name} from here in {steps} steps"
+    escapes = bool(escape and rungs.off[best] >= 0)
+    return Tuning(lr, f"{nobody}; {_fallback(rungs, best, escape, searched)}", False, None, escapes=escapes,
+                  **counts)
+
+
+def _fallback(rungs: _Ladder, best: int, escape: bool, searched: bool = False) -> str:
+    """Why the rung that neither cracks nor escapes was taken, in a clause."""
+    if rungs.admissible[best] and searched:
+        return ("this is the rate nearest its default among those that get furthest down (a line search picks the "
+                "stride)")
+    if rungs.admissible[best]:
+        return "this is the calmest steady rate among those that get furthest down"
+    if rungs.diverged_at[best] >= 0:
+        return "every rate spins off, and this one holds out longest"
+    faults = ["takes a giant stride off the map"] if escape else ["leaves the map"]
+    faults.append("jumps a hump")
+    if rungs.counts(escape)["fragile"]:
+        faults.append("tells another story from a start moved by a hair")
+    listed = ", ".join(faults[:-1]) + " or " + faults[-1] if len(faults) > 1 else faults[0]
+    return f"every rate {listed}, and this one gets furthest down"
+
+
+def robustness(optimizer, landscape: str | Landscape, start=None, steps: int = 200, **settings) -> story.Robustness:
+    """Whether the run `simulate(optimizer, landscape, start, steps, **settings)` tells the same story from
+    its start moved by `story.NUDGE` in each of `story.NUDGE_DIRECTIONS`: one batch, the run and its twins,
+    judged with the tuner's yardsticks (`left_map_at`, `leapt_at`). The one test of a robust scene."""
+    surface = landscapes.get(landscape)
+    starts = story.nudged_starts(surface.start if start is None else start)
+    batch = simulate(optimizer, surface, start=starts, steps=steps, record_state=False, shared_noise=True,
+                     **settings)
+    return story.robustness_of(story.tell(batch, left_map_at(batch), leapt_at(batch)))
 
 
 def suggest_lr(optimizer, landscape: str | Landscape, start=None, steps: int = 200, *, prefer: str = "calm",

@@ -26,6 +26,7 @@ with story:
     widgets.scene_caption(current)
     widgets.outcome_metrics(trajectory, path)
     widgets.summary(viz.path_summary(path, current.surface), spun_off=path.diverged_at is not None)
+    widgets.fragile_note(runs.robustness(current))
 
 with chart:
     st.plotly_chart(figures.crack(current, page.figure_layout()), width="stretch", key="map",

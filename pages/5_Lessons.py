@@ -1,5 +1,7 @@
 """Lessons: predict, then run. A question about the hands, your guess, the run, and why it went that way."""
 
+import math
+
 import streamlit as st
 
 from ui import lessons, page, url_state, widgets
@@ -22,9 +24,32 @@ def start_over(slug: str) -> None:
     st.session_state.pop(f"guess_{slug}", None)
 
 
+def adopt_address(slug: str) -> None:
+    """On arrival (a shared link, a refresh), the guess and the run the address holds become this lesson's."""
+    guess = st.session_state.get("guess")
+    if guess is None or guess != guess:  # NaN: no guess in the address
+        return
+    st.session_state[f"guess_{slug}"] = int(guess)
+    if st.session_state.get("ran"):
+        st.session_state[f"ran_{slug}"] = int(guess)
+
+
+def mirror_in_address(slug: str) -> None:
+    """The address holds the current lesson's guess and whether it was run, like every other setting."""
+    guess = st.session_state.get(f"guess_{slug}")
+    st.session_state.guess = math.nan if guess is None else int(guess)
+    # Only a lesson that was run says so: an address without `ran` is one that was not.
+    st.session_state.ran = True if f"ran_{slug}" in st.session_state else None
+
+
 presenter = page.frame("Lessons")
-settings = [url_state.choice("lesson", SLUGS[0], SLUGS)]
-url_state.restore(PAGE, settings)
+# The guess's range depends on the lesson, so the lesson the address asks for is read first.
+asked = lessons.LESSONS[url_state.pending_choice("lesson", SLUGS[0], SLUGS)]
+settings = [url_state.choice("lesson", SLUGS[0], SLUGS),
+            url_state.number("guess", math.nan, 0, len(asked.options) - 1, integer=True),
+            url_state.switch("ran", False)]
+if url_state.restore(PAGE, settings):
+    adopt_address(st.session_state.lesson)
 url_state.show_problems(PAGE)
 
 st.title("Lessons")
@@ -32,7 +57,9 @@ st.markdown("Each lesson asks what a hand will do. Make your guess first, then r
             "Guessing wrong is the point: that is where the intuition gets fixed.")
 slug = st.selectbox("Lesson", SLUGS, key="lesson",
                     format_func=lambda s: f"{SLUGS.index(s) + 1}. {lessons.LESSONS[s].title}",
-                    help="Pick a scenario. The address bar remembers it, so a teacher can share one lesson.")
+                    help="Pick a scenario. The address bar remembers it, with your guess and whether you ran it, "
+                         "so a refresh keeps both and a teacher can share one lesson.")
+mirror_in_address(slug)
 url_state.publish(PAGE, settings)
 lesson = lessons.LESSONS[slug]
 

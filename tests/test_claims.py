@@ -1,5 +1,6 @@
-"""The claims table (lab/claims.py): each sentence is on its page and its scene does what it says; and the
-rule for every page's default scene: no hand leaves the map and comes back."""
+"""The claims table (lab/claims.py): each sentence is on its page and its scene does what it says, also from
+every scene's start moved by a hair (so no CPU's rounding can falsify it); every lesson's run tells a robust
+story; and the rule for every page's default scene: no hand leaves the map and comes back."""
 
 from __future__ import annotations
 
@@ -8,19 +9,43 @@ import pytest
 
 import landscapes
 import optim
-from lab import lessons, outcome
+from lab import claims, lessons, outcome
 from lab.claims import CLAIMS
+from optim import story
 from optim.tuning import leapt_at, left_map_at
+
+# The scenes as the pages show them (None), then from their starts moved by optim.story.NUDGE each way.
+NUDGES = [None, *claims.CHECKED_NUDGES]
 
 
 def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+@pytest.mark.parametrize("nudge", NUDGES, ids=["as_shown", *(f"nudged_{k}" for k in NUDGES[1:])])
 @pytest.mark.parametrize("claim", CLAIMS, ids=[f"{c.page}: {c.words[:40]}" for c in CLAIMS])
-def test_each_claim_is_on_its_page_and_its_scene_does_what_it_says(claim):
+def test_each_claim_is_on_its_page_and_its_scene_does_what_it_says(claim, nudge):
     assert _flat(claim.words) in _flat(claim.text()), f"the words are no longer on {claim.page}"
-    assert claim.check(), f"{claim.page}: the scene ({claim.scene}) no longer does what the words say"
+    with claims.nudged(nudge):
+        assert claim.check(), f"{claim.page}: the scene ({claim.scene}) no longer does what the words say" + (
+            "" if nudge is None else f", from its start moved by {story.NUDGE:g}")
+
+
+def test_a_nudged_check_really_starts_elsewhere():
+    shown = claims.run("sgd", "bowl", steps=3, lr=0.1)
+    with claims.nudged(2):
+        moved = claims.run("sgd", "bowl", steps=3, lr=0.1)
+        lesson = claims.lesson_runs("ravine")[0]
+    assert 0 < np.linalg.norm(moved.points[0] - shown.points[0]) <= 1.0001 * story.NUDGE
+    assert not np.array_equal(lesson.points[0], claims.lesson_runs("ravine")[0].points[0])
+
+
+@pytest.mark.parametrize("slug", list(lessons.LESSONS))
+def test_every_lesson_run_tells_a_robust_story(slug):
+    lesson = lessons.LESSONS[slug]
+    for run in lesson.runs:
+        verdict = lesson.scene(run).robustness()
+        assert verdict.robust, f"{slug}, {run.title}: {verdict.explain()}"
 
 
 def test_every_lesson_with_a_changed_story_has_a_claim():

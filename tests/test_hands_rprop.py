@@ -6,6 +6,7 @@ import pytest
 import landscapes
 import optim
 from optim.hands.rprop import RPROP
+from tests.calm import calm_stretch
 from tests.hands2_fixtures import case_id, cases, schedule
 
 START = np.array([-1.2, 1.0])
@@ -16,6 +17,9 @@ def test_paths_match_torch_optim(case):
     tr = optim.simulate(RPROP, case["landscape"], start=case["start"], steps=case["steps"],
                         schedule=schedule(case["schedule"]), **case["torch_kwargs"])  # torch's etas=, step_sizes=
     assert tr.diverged_at is None
+    # Every recorded Rprop run is calm throughout (tests/calm.py), so the whole path holds on any machine.
+    assert calm_stretch(RPROP, case["landscape"], case["start"], case["steps"], schedule=schedule(case["schedule"]),
+                        **case["torch_kwargs"]) == case["steps"] + 1
     np.testing.assert_array_equal(tr.points, np.array(case["points"]))  # only signs matter: bit for bit
 
 

@@ -121,3 +121,11 @@ def test_numbers_imports_neither_plotly_nor_streamlit():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=str(__import__("pathlib").Path(numbers.__file__).parents[1]))
     assert out.stdout.strip() == "False"
+
+
+def test_two_different_losses_get_the_digits_that_tell_them_apart():
+    from lab.numbers import losses_apart
+
+    assert losses_apart(181.59307496, 181.59226459) == ("181.593", "181.592")
+    assert losses_apart(3.0, 2.0) == ("3", "2")
+    assert losses_apart(1.0000000001, 1.0)[0] != losses_apart(1.0000000001, 1.0)[1]

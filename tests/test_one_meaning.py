@@ -14,7 +14,7 @@ import optim
 import viz
 from lab import outcome, race, stability, sweeps
 from lab.scene import Scene
-from optim.tuning import MAP_MARGIN, leapt_at, left_map_at
+from optim.tuning import MAP_MARGIN, leapt_at, left_map_at, robustness, suggest_lr
 from ui import race as ui_race
 from ui import settings_map
 
@@ -95,6 +95,47 @@ def test_the_saddle_is_escaped_not_cracked():
     assert "cracked" not in text
 
 
+def test_a_run_at_the_saddles_edge_is_not_said_to_be_on_the_saddle():
+    # Lion at lr 0.01 walks up to y = 2.01, at the map's edge but inside its margin: the picture shows a path
+    # that ran to the top, so the words must not say it stayed on the saddle.
+    saddle = landscapes.LANDSCAPES["saddle"]
+    lion = optim.simulate("lion", "saddle", steps=200, lr=0.01)
+    assert left_map_at(lion) is None and lion.points[-1, 1] > 2
+    text = viz.path_summary(viz.path_view(lion, label="Lion"), saddle)
+    assert "still on the saddle" not in text and "edge of the map at (0.5, 2.01)" in text
+    slid = viz.path_summary(viz.path_view(optim.simulate("rmsprop", "saddle", steps=200, lr=0.003), label="R"),
+                            saddle)
+    assert slid.startswith("R slid off the saddle to (-0.665, 1.32)")
+    # Together with a hand that lingers, the sentence keeps them apart.
+    sgd = viz.path_view(optim.simulate("sgd", "saddle", steps=200, lr=0.01), label="SGD")
+    both = viz.race_summary([sgd, viz.path_view(lion, label="Lion")], saddle)
+    assert "SGD is still on the saddle" in both and "Lion slid down to the edge" in both
+
+
+def test_a_run_thrown_off_in_one_turn_says_where_from():
+    # L-BFGS finds the saddle's middle in two steps; then its line search, finding no bottom, strides on until
+    # the numbers blow up. The path ends at the middle, so the words say the dials were thrown from there.
+    run = optim.simulate("lbfgs", "saddle", steps=200, lr=1.0)
+    text = viz.path_summary(viz.path_view(run, label="L-BFGS"), landscapes.LANDSCAPES["saddle"])
+    assert text == "L-BFGS spun off at step 3, thrown off the map in one turn from (2.67e-4, 0.04)."
+    assert np.linalg.norm(run.points[2]) < 0.05
+
+
+def tune_lr(hand, vault):
+    return suggest_lr(hand, vault, steps=200)
+
+
+def test_a_hand_whose_stride_never_shrinks_is_said_to_tick_around_the_combination():
+    lr = tune_lr("lion", "ackley")
+    run = optim.simulate("lion", "ackley", steps=200, lr=lr)
+    text = viz.path_summary(viz.path_view(run, label="Lion"), landscapes.LANDSCAPES["ackley"])
+    assert run.settled_at() is None and 0.1 < run.distance_to_minimum()[-1] <= 3 * lr * np.sqrt(2)
+    assert f"each dial moves exactly {lr:g} a step" in text and "ticks around the combination" in text
+    # A hand whose steps shrink is never said to tick.
+    adam = optim.simulate("adam", "rastrigin", steps=200, lr=0.05)
+    assert "tick" not in viz.path_summary(viz.path_view(adam, label="Adam"), landscapes.LANDSCAPES["rastrigin"])
+
+
 # --- the map: the sentence names the run the replay opens -------------------------------------------------
 
 MAP_SCENES = [("ravine", "momentum"), ("ravine", "sgd"), ("booth", "sgd"), ("himmelblau", "adam"),
@@ -117,6 +158,9 @@ def test_the_maps_sentence_names_the_run_its_replay_opens(vault, hand, metric):
     run = optim.simulate(hand, vault, np.array([float(query["start_x"]), float(query["start_y"])]),
                          int(query["steps"]), lr=float(query["lr"]), **{axis.name: float(query[axis.name])})
     sentence = settings_map.heatmap_sentence(grid, result, metric)
+    # The run named is one whose story a nudge of its start (or another CPU's rounding) cannot change.
+    verdict = robustness(hand, vault, grid.start, grid.steps, lr=grid.lrs[column], **{axis.name: grid.betas[row]})
+    assert verdict.robust, verdict.explain()
     assert f"at learning rate {settings_map.format_lr(grid.lrs[column])} and {axis.symbol} " \
         f"{settings_map.format_number(grid.betas[row], 3)}" in sentence
     step = re.search(r"(?:Fastest crack: step|cracks the safe at step) (\d+)", sentence)
@@ -137,6 +181,7 @@ def test_the_default_maps_best_run_stays_on_the_map():
     row, column = sweeps.best_cell(grid, sweeps.grid_outcome(grid))
     run = optim.simulate("momentum", "ravine", steps=200, lr=grid.lrs[column], momentum=grid.betas[row])
     assert left_map_at(run) is None and leapt_at(run) is None and run.settled_at() is not None
+    assert robustness("momentum", "ravine", lr=grid.lrs[column], momentum=grid.betas[row]).robust
 
 
 @pytest.mark.parametrize(("vault", "L"), [("bowl", 2.0), ("ravine", 20.0), ("booth", 18.0), ("matyas", 1.0),

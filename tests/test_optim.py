@@ -9,6 +9,7 @@ import pytest
 import landscapes
 import optim
 from optim import schedules
+from tests.calm import calm_stretch
 
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "torch_paths.json").read_text())
 START = np.array([-1.2, 1.0])
@@ -99,10 +100,15 @@ def test_momentum_zero_equals_sgd(landscape):
     np.testing.assert_array_equal(a.points, b.points)
 
 
-def test_nesterov_with_zero_momentum_equals_sgd():
-    a = optim.simulate("nesterov", "himmelblau", steps=100, lr=0.01, momentum=0.0)
-    b = optim.simulate("sgd", "himmelblau", steps=100, lr=0.01)
-    np.testing.assert_array_equal(a.points, b.points)
+def test_nesterov_without_momentum_is_refused_with_torchs_reason():
+    # torch.optim.SGD(nesterov=True, momentum=0) raises; a look-ahead with no swing to look along is plain SGD.
+    for momentum in (0.0, np.array([0.9, 0.0])):
+        with pytest.raises(ValueError, match="Nesterov momentum requires a momentum and zero dampening"):
+            optim.simulate("nesterov", "himmelblau", steps=10, lr=0.01, momentum=momentum)
+    h = optim.get("nesterov").hyperparameter("momentum")
+    assert h.low > 0 and h.validate(h.low) == h.low  # the slider cannot reach the refused value
+    with pytest.raises(ValueError, match=r"\(0, 1\)"):
+        optim.simulate("nesterov", "himmelblau", steps=10, lr=0.01, momentum=1.0)
 
 
 @pytest.mark.parametrize("amsgrad", [False, True])
@@ -196,6 +202,11 @@ def test_paths_match_torch_optim(case):
                         schedule=_schedule(case["schedule"]), **hp)
     reference = np.array(case["points"])
     assert tr.diverged_at is None
+    # Compared where a last-bit difference cannot grow past the tolerance (tests/calm.py): every recorded run
+    # of these seven hands is calm throughout, and must stay so for the comparison to mean anything.
+    calm = calm_stretch(case["optimizer"], case["landscape"], case["start"], case["steps"],
+                        schedule=_schedule(case["schedule"]), **hp)
+    assert calm == len(reference)
     np.testing.assert_allclose(tr.points, reference, rtol=1e-10, atol=1e-12)
 
 
@@ -272,6 +283,35 @@ def test_schedule_values():
     np.testing.assert_allclose(tr.lrs[:4], [0.1, 0.05, 0.1 / 3, 0.025])
 
 
+# Numeric defaults of torch 2.13's constructors (inspect.signature of each class), for the knobs that keep
+# torch's name: what each spec's `torch_default` must say. (LBFGS's history_size is listed with max_iter=1.)
+TORCH_2_13 = {
+    "SGD": {"lr": 0.001, "dampening": 0, "weight_decay": 0},
+    "Adagrad": {"lr": 0.01, "lr_decay": 0, "weight_decay": 0, "initial_accumulator_value": 0, "eps": 1e-10},
+    "RMSprop": {"lr": 0.01, "alpha": 0.99, "eps": 1e-08, "weight_decay": 0, "momentum": 0},
+    "Adam": {"lr": 0.001, "eps": 1e-08, "weight_decay": 0}, "AdamW": {"lr": 0.001, "eps": 1e-08, "weight_decay": 0.01},
+    "Adamax": {"lr": 0.002, "eps": 1e-08, "weight_decay": 0},
+    "NAdam": {"lr": 0.002, "eps": 1e-08, "weight_decay": 0, "momentum_decay": 0.004},
+    "RAdam": {"lr": 0.001, "eps": 1e-08, "weight_decay": 0},
+    "Adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-06, "weight_decay": 0},
+    "ASGD": {"lr": 0.01, "lambd": 0.0001, "alpha": 0.75, "t0": 1000000.0, "weight_decay": 0},
+    "Adafactor": {"lr": 0.01, "beta2_decay": -0.8, "d": 1.0, "weight_decay": 0.0}, "Rprop": {"lr": 0.01},
+    "LBFGS": {"lr": 1, "tolerance_grad": 1e-07, "tolerance_change": 1e-09, "history_size": 100},
+    "Muon": {"lr": 0.001, "weight_decay": 0.1, "momentum": 0.95, "eps": 1e-07, "ns_steps": 5},
+}
+
+
+@pytest.mark.parametrize("key", list(optim.OPTIMIZERS))
+def test_torch_defaults_are_torch_2_13s(key):
+    spec = optim.OPTIMIZERS[key]
+    torch_class = spec.torch_class.split("(")[0].split(" ")[0]
+    if torch_class not in TORCH_2_13:
+        pytest.skip(f"{spec.title} has no torch class")
+    for h in spec.hyperparameters:
+        if h.torch_default is not None and h.name in TORCH_2_13[torch_class]:
+            assert h.torch_default == TORCH_2_13[torch_class][h.name], (key, h.name)
+
+
 # --- refusals --------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("key", "settings", "named"), [
@@ -342,7 +382,10 @@ def test_suggested_lr_cracks_the_bowl_with_steps_to_spare(key):
     lr = suggest_lr(key, "bowl", steps=200)
     tr = optim.simulate(key, "bowl", steps=200, lr=lr)
     assert tr.diverged_at is None and tr.cracked_at() is not None and tr.cracked_at() <= 150
-    if lr > ladder_for(key)[0]:  # Rprop's lr is only its first stride: its lowest rung already makes it
+    spec = optim.get(key)
+    # Rprop's lr is only its first stride: its lowest rung already makes it. L-BFGS's is only its line search's
+    # first trial: "calm" takes its fastest rung (test_tuning checks that).
+    if lr > ladder_for(key)[0] and not spec.line_search(spec.defaults):
         slower = optim.simulate(key, "bowl", steps=200, lr=lr / 2)
         # the calmest rung that makes it (settles: Lion and Muon may pass the combination and tick on)
         assert slower.settled_at() is None or slower.settled_at() > 150

@@ -501,6 +501,18 @@ def test_loss_figure_overlays_log_curves_with_distinct_dashes():
     assert "✕ spun off at step 12" in marks and "cracked at step 80" in marks
 
 
+@pytest.mark.parametrize(("top", "bottom"), [(92.0, 32.0), (17.0, 5.7), (40.1, 31.9), (0.0019, 0.0012), (1e3, 1e-9)])
+def test_a_loss_axis_always_has_numbers_to_read(top, bottom):
+    # Rastrigin's runs stop in a notch (losses 92 down to 32: no round decade inside, so no tick at all) and
+    # Ackley's at 5.7 (one lone "10"): every loss chart needs at least two numbers on its axis, in one notation.
+    path = dataclasses.replace(spiral_path("sgd", 50), loss=np.geomspace(top, bottom, 51))
+    axis = viz.loss_figure([path], min_value=0.0).layout.yaxis
+    low, high = 10.0 ** np.asarray(axis.range)
+    inside = [(v, t) for v, t in zip(axis.tickvals, axis.ticktext, strict=True) if low <= v <= high]
+    assert len(inside) >= 2, (axis.range, axis.tickvals)
+    assert all(("e" in t) == ("e" in inside[0][1]) for _, t in inside)  # one notation
+
+
 def test_small_multiples_draw_one_panel_per_run_on_one_shared_grid():
     fig = viz.small_multiples_figure(ROSENBROCK, race(80))
     contours = [t for t in fig.data if t.type == "contour"]

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import viz
-from lab.numbers import format_loss, format_number, same_loss
+from lab.numbers import format_loss, format_number, losses_apart, same_loss
 from lab.scene import Scene
 from optim.explain import Line, digits_for, explain, last_step, render, step_summary
 from ui import runs, url_state, widgets
@@ -179,11 +179,17 @@ def step_view(scene: Scene, presenter: bool) -> None:
         row = frame.iloc[step - 1]
         metrics = st.columns(2)
         minimum = scene.surface.min_value
-        metrics[0].metric("Loss before the turn", format_loss(row["loss"], minimum))
         after = frame.iloc[step]["loss"]
-        # No change shown where the two losses read the same (both ≈ 0, say): the difference is rounding dust.
-        change = None if spun_off or same_loss(after, row["loss"], minimum) else after - row["loss"]
-        metrics[1].metric("Loss after", "spun off" if spun_off else format_loss(after, minimum),
+        shown = format_loss(row["loss"], minimum), format_loss(after, minimum)
+        # No change shown where the two losses read the same at the combination (both ≈ 0, say): the difference
+        # is rounding dust. Elsewhere a turn too small for four digits (Rprop's first strides) gets the digits
+        # that tell the two apart.
+        dust = spun_off or (same_loss(after, row["loss"], minimum) and shown[0].startswith("≈"))
+        if not dust and shown[0] == shown[1] and after != row["loss"]:
+            shown = losses_apart(float(row["loss"]), float(after))
+        change = None if dust or after == row["loss"] else after - row["loss"]
+        metrics[0].metric("Loss before the turn", shown[0])
+        metrics[1].metric("Loss after", "spun off" if spun_off else shown[1],
                           None if change is None else ("+" if change > 0 else "") + format_number(change, 3),
                           delta_color="inverse")
     st.subheader(f"Step {step}, number by number")

@@ -8,6 +8,7 @@ import streamlit as st
 import landscapes
 import landscapes.expression
 import optim
+import optim.story
 import optim.tuning
 from lab.scene import Scene
 
@@ -15,6 +16,12 @@ from lab.scene import Scene
 @st.cache_data(max_entries=256, show_spinner=False)
 def trajectory(scene: Scene) -> optim.Trajectory:
     return scene.simulate()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def robustness(scene: Scene) -> optim.story.Robustness:
+    """Whether the scene's story survives a nudge of its start (`Scene.robustness`, one batch of twins)."""
+    return scene.robustness()
 
 
 @st.cache_data(max_entries=512, show_spinner=False)

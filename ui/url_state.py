@@ -104,14 +104,15 @@ def presenter_mode() -> bool:
     return bool(st.session_state.get(PRESENTER.key, False))
 
 
-def restore(page: str, settings: Sequence[Setting]) -> None:
+def restore(page: str, settings: Sequence[Setting]) -> bool:
     """Seed widget state from the URL whenever the learner arrives on this page (by a link, a shared
-    address or a switch from another page); on reruns within the page the widgets lead and the URL
-    follows. Warns about whatever in the address had to be ignored."""
+    address, a refresh or a switch from another page); on reruns within the page the widgets lead and the URL
+    follows. Warns about whatever in the address had to be ignored. Returns whether this run was an arrival
+    (the settings were just read from the address)."""
     if st.session_state.get(_CURRENT_PAGE) == page:
         for setting in settings:
             st.session_state.setdefault(setting.key, setting.default)
-        return
+        return False
     st.session_state[_CURRENT_PAGE] = page
     problems = []
     for setting in settings:
@@ -125,6 +126,7 @@ def restore(page: str, settings: Sequence[Setting]) -> None:
         st.session_state[setting.key] = value
     if problems:
         st.session_state[f"_url_problems_{page}"] = problems
+    return True
 
 
 def pending_choice(key: str, default: str, options) -> str:

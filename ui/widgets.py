@@ -109,6 +109,16 @@ def outcome_metrics(trajectory, path) -> None:
                           "unknown" if not np.isfinite(distance) else format_number(distance, 3))
 
 
+def fragile_note(verdict) -> None:
+    """Under a run whose story a nudge of its start changes: say so, and what the nudged run does instead, so
+    the sentence above is read as this machine's rendition of a chaotic path, not a fact."""
+    if verdict.robust:
+        return
+    st.caption("⚠ This run is chaotic: from a start moved by a billionth it tells another story ("
+               + "; ".join(verdict.changes) + "). Another computer, whose arithmetic differs in the last bit, may "
+               "draw it differently. Every scene the app opens with is one that does not.")
+
+
 def summary(text: str, *, spun_off: bool = False) -> None:
     """The one-sentence reading of a chart, beside it."""
     st.markdown(f'<div class="summary{" spun-off" if spun_off else ""}">{html.escape(text)}</div>',

@@ -145,7 +145,9 @@ def loss_axis(losses: list[np.ndarray], min_value: float | None = None) -> LossA
 def log_ticks(axis: LossAxis, y_range: list[float] | None) -> dict:
     """Axis settings for a loss axis: on a log axis, one labelled tick per decade (fewer when the range
     spans many), rather than plotly's 2 and 5 in between, which crowd a small chart, labelled in one
-    notation (`lab.numbers.decade_labels`)."""
+    notation (`lab.numbers.decade_labels`). A range that holds fewer than two round decades (a run that
+    stops in a notch, 32 to 40) gets round losses in between instead (`within_a_decade`), so the axis
+    never stands unnumbered or with a lone "10"."""
     if not axis.log:
         return {"type": "linear", "range": y_range}
     decades = (y_range[1] - y_range[0]) if y_range else 6
@@ -154,7 +156,26 @@ def log_ticks(axis: LossAxis, y_range: list[float] | None) -> dict:
     if y_range:
         first = stride * math.ceil(y_range[0] / stride)
         exponents = list(range(first, math.floor(y_range[1]) + 1, stride))
-        if exponents:
+        if len(exponents) >= 2:
             settings.update(tickmode="array", tickvals=[10.0**k for k in exponents],
                             ticktext=numbers.decade_labels(exponents))
+        else:
+            values = within_a_decade(10.0 ** y_range[0], 10.0 ** y_range[1])
+            settings.update(tickmode="array", tickvals=values, ticktext=numbers.tick_labels(values))
     return settings
+
+
+def within_a_decade(low: float, high: float, most: int = 6) -> list[float]:
+    """Round values between `low` and `high` (0 < low < high) for a log axis that spans too little for decade
+    ticks: the coarsest 1-2-5 step of a linear axis over the same span that gives three to `most` of them
+    (two when no step does)."""
+    span = high - low
+    top = math.floor(math.log10(span)) + 1
+    steps = [m * 10.0**size for size in range(top, top - 4, -1) for m in (5, 2, 1)]
+    candidates = [[k * step for k in range(math.ceil(low / step), math.floor(high / step) + 1) if k > 0]
+                  for step in steps]
+    for enough in (3, 2):
+        for values in candidates:
+            if enough <= len(values) <= most:
+                return [float(f"{v:.12g}") for v in values]
+    return [float(f"{low:.3g}"), float(f"{high:.3g}")]

@@ -159,7 +159,8 @@ ADAFACTOR = OptimizerSpec(
                             "the origin (PyTorch's eps[1])."),
         Bounded("d", "d", 1.0, "[1, inf)", low=1.0, high=10.0, torch_default=1.0, minimum=1.0,
                 help="The clipping threshold: a scaled turn larger than d (root-mean-square) is cut back."),
-        weight_decay(how="decoupled")),
+        # torch.optim.Adafactor's weight_decay defaults to 0.0 (its docstring's "1e-2" is not what the code does).
+        weight_decay(how="decoupled", torch_default=0.0)),
     init=init, step=step, derive=derive, torch_class="Adafactor(eps=(ε1, ε2))",
     shown_state=_shown_state,
     explain=_explain,

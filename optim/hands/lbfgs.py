@@ -11,7 +11,8 @@ for operation (float64), vectorised over runs::
     t   = min(1, 1/‖g_t‖₁) · lr on the first step, lr after it
     stop  if g_tᵀ d_t > −tolerance_change                (no turn, the memory is still updated)
     t  ← a strong-Wolfe line search from t (line_search_fn="strong_wolfe"; c1 = 1e-4, c2 = 0.9,
-         at most max_eval − 1 trial points), else t as it is
+         at most max_eval − 1 trial points, the zoom ending once the bracket is under 1e-9: torch's
+         fixed tolerance, not tolerance_change), else t as it is
     θ_t = θ_{t-1} + t · d_t
 
 Conventions worth knowing:
@@ -48,6 +49,9 @@ if TYPE_CHECKING:
 
 CURVATURE_FLOOR = 1e-10  # torch keeps a (y, s) pair only if yᵀs exceeds this
 C1, C2 = 1e-4, 0.9  # torch's sufficient-decrease and curvature constants for the strong Wolfe conditions
+# torch's step() calls _strong_wolfe without passing its tolerance_change, so the zoom always ends at the
+# function's own default, whatever the optimizer was given.
+ZOOM_TOLERANCE = 1e-9
 
 
 WORDS = {
@@ -335,7 +339,7 @@ def _lbfgs_step(params, grad, state, hp, lr, t, closure):
         # torch's first guess is a 0-dim tensor where 1/‖g‖₁ won min(1, 1/‖g‖₁), a float otherwise.
         length_is_tensor = first & (inverse_l1 < 1.0)
         searched, trials = _strong_wolfe(closure, params, length, length_is_tensor, direction, loss, gtd,
-                                         searching, hp["tolerance_change"], np.asarray(hp["max_eval"]) - 1)
+                                         searching, ZOOM_TOLERANCE, np.asarray(hp["max_eval"]) - 1)
         length = np.where(searching, searched, length)
         evals = evals + trials
     new_params = np.where(moving, fused_multiply_add(length, direction, params), params)
@@ -379,8 +383,8 @@ LBFGS = OptimizerSpec(
                        torch_default=1e-7, help="Stop turning once every click is at most this loud."),
         Hyperparameter("tolerance_change", r"\epsilon_\Delta", 1e-9, NON_NEGATIVE, low=1e-12, high=1e-2,
                        log=True, torch_default=1e-9,
-                       help="Stop when the direction barely points downhill, and end a line search whose "
-                            "interval has shrunk below this."),
+                       help="Stop when the direction barely points downhill. (The line search ends once its "
+                            "interval shrinks below 1e-9 whatever this says: torch's step() does not pass it on.)"),
     ),
     init=lbfgs_init,
     step=lbfgs_step,
@@ -393,6 +397,7 @@ LBFGS = OptimizerSpec(
                      low=1.0, high=12.0, lr_range=(1e-3, 2.0)),
     arrows=(("d", "d (the surveyed direction)"),),
     uses_closure=True,
+    line_search=lambda hp: bool(hp["line_search_fn"]),
 )
 
 SPECS = (LBFGS,)

@@ -50,6 +50,19 @@ def _factor(agree: float, grow: float, shrink: float) -> float:
     return grow if agree > 0 else shrink if agree < 0 else 1.0
 
 
+def _since_the_start(s: Step) -> str:
+    """Where this step's strides came from: every dial starts at the learning rate and grows by η₊ per turn
+    the click keeps its direction, so a small learning rate means tiny first turns (and hardly a change in the
+    loss) that take a while to grow."""
+    lr = float(s.hp["lr"])
+    x, y = (float(v) for v in s.now("step_size"))
+    if s.t == 1:
+        return f" Every dial's stride starts at the learning rate, {lr:.3g}: the first turns are that small."
+    return (f" Every dial's stride started at the learning rate, {lr:.3g}, and after {s.t} turns it is {x:.3g} on x "
+            f"and {y:.3g} on y ({max(x, y) / lr:.3g} times the start at most): a small learning rate means tiny "
+            f"first turns that grow by η₊ each turn the click keeps its direction.")
+
+
 def _explain(s: Step) -> tuple:
     g = s.gradient()
     grow, shrink = float(s.hp["etaplus"]), float(s.hp["etaminus"])
@@ -58,7 +71,7 @@ def _explain(s: Step) -> tuple:
                   {"g": g, "prev": s.before("prev")}, lambda g, prev: float(np.sign(g * prev)))
     factor = tuple(_factor(a, grow, shrink) for a in agree)
     stride = s.add(r"\eta^{\text{dial}}_t", r"\operatorname{clamp}(\eta^{\text{dial}}_{t-1}\cdot\eta_{\pm},\ "
-                   r"\Gamma_{\min},\ \Gamma_{\max})", WORDS["stride"],
+                   r"\Gamma_{\min},\ \Gamma_{\max})", WORDS["stride"] + _since_the_start(s),
                    r"\operatorname{clamp}([old]\cdot[factor],\ [low],\ [high])",
                    {"old": s.before("step_size", initial=float(s.hp["lr"])), "factor": factor, "low": low,
                     "high": high},

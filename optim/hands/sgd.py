@@ -7,12 +7,13 @@ knob and theory's stability limit on a quadratic vault.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from optim.arithmetic import descend, per_run, with_l2
-from optim.hyperparameters import UNIT_CLOSED, UNIT_OPEN, Hyperparameter, lr, weight_decay
+from optim.hyperparameters import UNIT_CLOSED, UNIT_OPEN, Bounded, Hyperparameter, lr, weight_decay
 from optim.spec import MapAxis, OptimizerSpec, Stability
 
 if TYPE_CHECKING:
@@ -152,6 +153,33 @@ def momentum_hyperparameter(default: float) -> Hyperparameter:
     )
 
 
+# torch.optim.SGD's own words when it refuses nesterov=True without a momentum.
+NESTEROV_NEEDS_MOMENTUM = "Nesterov momentum requires a momentum and zero dampening"
+
+
+@dataclass(frozen=True)
+class LookAheadMomentum(Bounded):
+    """Nesterov's μ, in (0, 1): a look-ahead needs a swing to look along. torch.optim.SGD refuses
+    nesterov=True with momentum 0, and so does `simulate`, with torch's reason."""
+
+    def validate(self, value, n_runs: int | None = None):
+        try:
+            zero = bool(np.any(np.asarray(value, dtype=np.float64) == 0))
+        except (TypeError, ValueError):
+            zero = False  # not a number at all: the general message says so
+        if zero:
+            raise ValueError(f"momentum must be above 0 for Nesterov, got {value!r}: as torch.optim.SGD says, "
+                             f"\"{NESTEROV_NEEDS_MOMENTUM}\"")
+        return super().validate(value, n_runs)
+
+
+def nesterov_momentum_hyperparameter(default: float) -> Hyperparameter:
+    plain = momentum_hyperparameter(default)
+    # torch's SGD defaults to momentum 0, which it refuses with nesterov=True: there is no torch default to show.
+    return LookAheadMomentum(plain.name, plain.symbol, default, "(0, 1)", plain.help, low=0.01, high=plain.high,
+                             plain=plain.plain, minimum=0.0, maximum=1.0, open_below=True, open_above=True)
+
+
 def _buffer(hp: dict) -> tuple[str, ...]:
     return ("buffer",)
 
@@ -239,7 +267,7 @@ NESTEROV = OptimizerSpec(
     "to carry it, so it brakes earlier and overshoots less. Teaching defaults lr 0.01, μ 0.9.",
     r"\begin{aligned} b_t &= \mu\, b_{t-1} + g_t \quad (b_1 = g_1) \\ "
     r"\theta_t &= \theta_{t-1} - \eta\, (g_t + \mu\, b_t) \end{aligned}",
-    (lr(0.01, torch_default=1e-3), momentum_hyperparameter(0.9), weight_decay()),
+    (lr(0.01, torch_default=1e-3), nesterov_momentum_hyperparameter(0.9), weight_decay()),
     momentum_init,
     nesterov_step,
     torch_class="SGD(momentum=μ, nesterov=True)",

@@ -24,6 +24,14 @@ def test_defaults_show_the_map_the_metrics_and_the_summary():
     assert at.query_params["landscape"] == "himmelblau" and at.query_params["optimizer"] == "adam"
 
 
+def test_a_chaotic_run_is_said_to_be_one_and_a_default_is_not():
+    # Plain descent on Ackley at lr 0.3 leaps the bumps: where it ends, a nudge of its start decides.
+    at = open_page(PAGE, {"landscape": "ackley", "optimizer": "sgd", "lr": "0.3"})
+    no_exception(at)
+    assert "This run is chaotic" in texts(at) and "another story" in texts(at)
+    assert "This run is chaotic" not in texts(open_page(PAGE, {"landscape": "ackley", "optimizer": "sgd"}))
+
+
 @pytest.mark.parametrize("landscape", list(landscapes.LANDSCAPES))
 def test_every_vault(landscape):
     at = open_page(PAGE, {"landscape": landscape})

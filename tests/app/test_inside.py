@@ -127,6 +127,18 @@ def test_a_diverging_hand_shows_the_turn_that_spun_it_off():
     assert "Loss after: spun off" in texts(at)
 
 
+def test_a_tiny_turn_shows_the_digits_that_change_and_why_rprops_stride_is_tiny():
+    # Rprop's first stride is its learning rate (1e-4 is its calm rung on Himmelblau), growing ×1.2 per turn:
+    # at step 10 the loss moves from 181.5931 to 181.5923, which four digits read as "181.6 → 181.6".
+    at = open_page(PAGE, {"landscape": "himmelblau", "optimizer": "rprop", "lr": "0.0001", "step": "10"})
+    no_exception(at)
+    before, after = (m.value for m in at.metric if m.label in ("Loss before the turn", "Loss after"))
+    assert before != after and before.startswith("181.59") and after.startswith("181.59")
+    shown = texts(at)
+    assert "from 181.6 to 181.6" not in shown and "a change of -0.00081" in shown
+    assert "started at the learning rate, 0.0001, and after 10 turns it is 0.000516" in shown
+
+
 def test_slider_extremes_and_settings():
     at = open_page(PAGE, {"optimizer": "rmsprop", "centered": "true", "momentum": "0.5", "weight_decay": "0.1",
                           "schedule": "cosine", "noise": "2"})

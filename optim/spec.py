@@ -71,6 +71,10 @@ class OptimizerSpec:
     ghost: str | None = None
     # Settings torch takes as one tuple, each split into two hyperparameters: (tuple's name, (first, second)).
     pairs: tuple[tuple[str, tuple[str, str]], ...] = (("betas", ("beta1", "beta2")),)
+    # For a hand that sees the shapes of a network's parameters (Adafactor's row and column statistics, Muon's
+    # matrices): given a layout ((name, shape), ...), the (init, step) pair that acts on those tensors as torch
+    # does. None: the rule acts dial by dial and works on any number of dials as it is.
+    on_tensors: Callable[[tuple], tuple[Callable, Callable]] | None = field(default=None, repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -85,6 +89,12 @@ class OptimizerSpec:
             if h.name == name:
                 return h
         raise KeyError(name)
+
+    def rules_for(self, layout: tuple | None) -> tuple[Callable, Callable]:
+        """(init, step) for dials laid out as `layout`'s tensors (None: loose dials, as on a two-dial vault)."""
+        if layout is None or self.on_tensors is None:
+            return self.init, self.step
+        return self.on_tensors(tuple(layout))
 
     def split_pairs(self, given: dict) -> dict:
         """`given` with every tuple torch takes whole (`betas=(b1, b2)`, Rprop's `etas=`) split into its two

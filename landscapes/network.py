@@ -222,29 +222,33 @@ def _scores(network, flat, images):
 
 def _forward(network, flat, x, y, backward=False):
     """Mean cross-entropy of each vector in `flat` (R, 2410) on images x with labels y, and with
-    `backward` its gradient (R, 2410), by the chain rule in the module's docstring."""
+    `backward` its gradient (R, 2410), by the chain rule in the module's docstring.
+
+    Scores are laid out (R, 10, n), digit-major, so the softmax's max and sum over the ten digits run along
+    whole rows of images rather than along rows of ten numbers (ten times faster in NumPy)."""
     w1, b1, w2, b2 = unpack(network, flat)
     n = x.shape[0]
     hidden = np.tanh(np.matmul(x, w1.transpose(0, 2, 1)) + b1[:, None, :])  # (R, n, 32)
-    scores = np.matmul(hidden, w2.transpose(0, 2, 1)) + b2[:, None, :]  # (R, n, 10)
-    top = scores.max(axis=-1, keepdims=True)
+    scores = np.matmul(w2, hidden.transpose(0, 2, 1))  # (R, 10, n)
+    scores += b2[:, :, None]
+    top = scores.max(axis=1, keepdims=True)
     exp = np.exp(scores - top)
-    total = exp.sum(axis=-1, keepdims=True)
-    picked = np.take_along_axis(scores, np.broadcast_to(y[None, :, None], (flat.shape[0], n, 1)), axis=-1)
-    loss = (top + np.log(total) - picked)[..., 0].mean(axis=-1)
+    total = exp.sum(axis=1, keepdims=True)
+    columns = np.arange(n)
+    loss = (top[:, 0] + np.log(total[:, 0]) - scores[:, y, columns]).mean(axis=-1)
     if not backward:
         return loss, None
     d_scores = exp / total
-    d_scores[:, np.arange(n), y] -= 1.0
+    d_scores[:, y, columns] -= 1.0
     d_scores /= n
-    d_hidden = np.matmul(d_scores, w2)
+    d_hidden = np.matmul(d_scores.transpose(0, 2, 1), w2)  # (R, n, 32)
     d_hidden *= 1.0 - hidden * hidden
     grad = np.empty_like(flat)
     parts = network.slices()
     grad[:, parts["0.weight"][0]] = np.matmul(d_hidden.transpose(0, 2, 1), x).reshape(flat.shape[0], -1)
     grad[:, parts["0.bias"][0]] = d_hidden.sum(axis=1)
-    grad[:, parts["2.weight"][0]] = np.matmul(d_scores.transpose(0, 2, 1), hidden).reshape(flat.shape[0], -1)
-    grad[:, parts["2.bias"][0]] = d_scores.sum(axis=1)
+    grad[:, parts["2.weight"][0]] = np.matmul(d_scores, hidden).reshape(flat.shape[0], -1)
+    grad[:, parts["2.bias"][0]] = d_scores.sum(axis=2)
     return loss, grad
 
 

@@ -133,7 +133,7 @@ DESCRIPTION = (
     "maps are drawn on coarser grids.")
 
 
-def digits_vault() -> Landscape:
+def build_digits_vault() -> Landscape:
     vault = _DigitsVault(
         key="digits",
         title="A real network (handwritten digits)",

@@ -177,7 +177,9 @@ def float32_matmul(a, b):
     k = products.shape[-2]
     pairs = products[..., : k - k % 2, :].reshape(*products.shape[:-2], k // 2, 2, products.shape[-1])
     pair_sums = pairs[..., 0, :] + pairs[..., 1, :]
-    total = np.add.accumulate(pair_sums, axis=-2)[..., -1, :]  # sequential by definition of accumulate
+    total = pair_sums[..., 0, :].copy()
+    for j in range(1, pair_sums.shape[-2]):  # one pair after another: the order fixes the rounding
+        total += pair_sums[..., j, :]
     if k % 2:
         total = total + products[..., -1, :]
     return total

@@ -46,7 +46,10 @@ if not hands:
     st.stop()
 hands = tuple(hands)
 
-choose = st.columns([2, 1, 1]) if not widgets.on_phone() else [st.container()] * 3
+# On a projector the figure comes first, right under the title; the plane's choice goes under it.
+above, figure_box, below = st.container(), st.container(), st.container()
+chooser = below if presenter else above
+choose = chooser.columns([2, 1, 1]) if not widgets.on_phone() else [chooser] * 3
 plane = choose[0].radio("The shadow's plane", net_lab.PLANES, key="plane", horizontal=True,
                         format_func=ui_net.PLANE_LABELS.get,
                         help="Any plane through the start shows only two of the 2,410 directions. Through two "
@@ -55,7 +58,7 @@ plane = choose[0].radio("The shadow's plane", net_lab.PLANES, key="plane", horiz
 ends = (0, 0)
 if plane == "ends":
     if len(hands) < 2:
-        st.info("A plane through two hands' ends needs two hands: showing the PCA plane.", icon=":material/info:")
+        chooser.info("A plane through two hands' ends needs two hands: showing the PCA plane.", icon=":material/info:")
         plane = "pca"
     else:
         for key, fallback in (("end_a", hands[0]), ("end_b", hands[-1])):
@@ -64,7 +67,7 @@ if plane == "ends":
         end_a = choose[1].selectbox("first end", hands, key="end_a", format_func=lambda k: optim.get(k).title)
         end_b = choose[2].selectbox("second end", hands, key="end_b", format_func=lambda k: optim.get(k).title)
         if end_a == end_b:
-            st.info("Pick two different hands for the plane's ends.", icon=":material/info:")
+            chooser.info("Pick two different hands for the plane's ends.", icon=":material/info:")
             end_b = next(k for k in hands if k != end_a)
         ends = (hands.index(end_a), hands.index(end_b))
 url_state.publish(ui_net.PAGE, settings)
@@ -76,7 +79,8 @@ with st.spinner(f"Training the network with {len(hands)} hand{'s' if len(hands) 
 titles = [optim.get(k).title for k in hands]
 reached = line.first_reaching(net_lab.TARGET_ACCURACY)
 
-story, chart = page.story_and_chart(presenter)
+with figure_box:
+    story, chart = page.story_and_chart(presenter)
 with story:
     if presenter:
         st.markdown(LEAD)

@@ -50,7 +50,7 @@ def _geometry(layout: str, hands: int, height: int | None):
     """Panel domains (x, y) in paper units and the figure's height, per screen."""
     if layout == "phone":
         # Stacked for a 390 px screen: the map first, Play and the slider right under it, then the rest.
-        px = {"map": 340, "controls": 150, "loss": 190, "accuracy": 170, "strip": 110 + 22 * hands,
+        px = {"map": 340, "controls": 175, "loss": 190, "accuracy": 170, "strip": 110 + 22 * hands,
               "meter": 40 + 30 * hands}
         gap = 46
         total = sum(px.values()) + gap * 4
@@ -63,12 +63,25 @@ def _geometry(layout: str, hands: int, height: int | None):
             "map": ((0.0, 1.0), bands["map"]), "loss": ((0.0, 1.0), bands["loss"]),
             "accuracy": ((0.0, 1.0), bands["accuracy"]), "strip": ((0.14, 1.0), bands["strip"]),
             "meter": ((0.22, 1.0), bands["meter"]),
-            "buttons": {"x": 0, "y": bands["controls"][1] - 4 / total, "yanchor": "top"},
-            "slider": {"x": 0, "len": 1.0, "y": bands["controls"][1] - 50 / total, "yanchor": "top"},
+            "buttons": {"x": 0, "y": bands["controls"][1] - 24 / total, "yanchor": "top"},
+            "slider": {"x": 0, "len": 1.0, "y": bands["controls"][1] - 72 / total, "yanchor": "top"},
             "meter_range": (0, 340),
         }
     presenter = layout == "presenter"
     tall = height or (700 if presenter else 900)
+    if presenter:
+        # Large type on a short screen: Play and the slider get a band of their own under the map.
+        return {
+            "height": tall, "margin": {"l": 60, "r": 20, "t": 60, "b": 30},
+            "map": ((0.0, 0.44), (0.5, 1.0)),
+            "loss": ((0.56, 1.0), (0.76, 1.0)),
+            "accuracy": ((0.56, 1.0), (0.45, 0.66)),
+            "strip": ((0.1, 0.44), (0.0, 0.24)),
+            "meter": ((0.62, 1.0), (0.0, 0.3)),
+            "buttons": {"x": 0, "y": 0.4, "yanchor": "top"},
+            "slider": {"x": 0.2, "len": 0.24, "y": 0.44, "yanchor": "top"},
+            "meter_range": METER_RANGE,
+        }
     return {
         "height": tall, "margin": {"l": 60, "r": 20, "t": 70, "b": 40},
         "map": ((0.0, 0.46), (0.42, 1.0)),
@@ -228,7 +241,8 @@ def network_figure(labels, timeline, shadow, images, *, layout: str = "desk", he
     lay = base_layout(presenter, height=geo["height"], margin=geo["margin"], showlegend=True,
                       legend={**base_layout(presenter)["legend"], "orientation": "h", "x": 0, "y": 1.0,
                               "yanchor": "bottom", "xanchor": "left"})
-    lay["xaxis"] = {**small, "domain": list(mx), "title": {"text": "" if phone else "along the plane's 1st direction"},
+    lay["xaxis"] = {**small, "domain": list(mx),
+                    "title": {"text": "" if phone or presenter else "along the plane's 1st direction"},
                     "range": [float(shadow.xs[0]), float(shadow.xs[-1])], "constrain": "domain"}
     lay["yaxis"] = {**small, "domain": list(my), "title": {"text": "" if phone else "2nd direction"},
                     "range": [float(shadow.ys[0]), float(shadow.ys[-1])], "scaleanchor": "x", "scaleratio": 1,
@@ -279,7 +293,7 @@ def network_figure(labels, timeline, shadow, images, *, layout: str = "desk", he
                              "fromcurrent": True, "mode": "immediate"}]},
             {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]},
         ]}]
-    readout = {"phone": s.title, "presenter": int(1.4 * s.title), "desk": s.small}[layout]
+    readout = {"phone": s.title, "presenter": s.font, "desk": s.small}[layout]
     lay["sliders"] = [{
         "active": len(steps) - 1, **geo["slider"], "xanchor": "left", "pad": {"t": 10, "b": 0},
         "currentvalue": {"prefix": "step ", "xanchor": "left", "font": {"size": readout}},

@@ -59,3 +59,11 @@ def test_other_pages_never_import_scikit_learn():
         "print(json.dumps(any(m.startswith('sklearn') for m in sys.modules)))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) is False
+
+
+def test_the_map_of_settings_on_the_digits_vault_uses_a_coarser_grid_and_says_so():
+    at = open_page("pages/4_Map_of_settings.py", {"landscape": "digits", "optimizer": "momentum", "resolution": "40",
+                                                  "steps": "50"}, timeout=300)
+    no_exception(at)
+    notes = " ".join(i.value for i in at.info)
+    assert "A coarser grid on this vault: 10 × 10 runs, not 40 × 40" in notes

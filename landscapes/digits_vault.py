@@ -127,7 +127,9 @@ DESCRIPTION = (
     "(64 pixels in, 32 tanh units, 10 scores out); after training, its weights θ* sit at the centre of the "
     "map. Each dial moves every weight at once along one random direction, scaled unit by unit to the "
     "weights' own size (Li et al. 2018), so x = 1 shifts every unit's weights by as much as they are long. "
-    "The loud rim is a network scrambled into guessing; the quiet basin is one that reads digits. Each "
+    "At the map's corners the network is so scrambled that its loss is worse than a blind guess's (ln 10, "
+    "about 2.3) and it reads fewer than half of its training digits; at the bottom of the basin it reads all of "
+    "them. Each "
     "click is the network's real gradient, projected on the two directions; computing it means running all "
     "1,437 training images through the network, which is why this vault is slower than the others and its "
     "maps are drawn on coarser grids.")

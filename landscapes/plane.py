@@ -41,7 +41,6 @@ class LossPlane:
         w1, b1, w2, b2 = unpack(network, np.stack([self.origin, self.u, self.v]))
         first = np.matmul(x, w1.transpose(0, 2, 1)) + b1[:, None, :]  # (3, n, 32): A₀, A_u, A_v
         self._first = first.reshape(3, -1)
-        self._first_uv = np.ascontiguousarray(self._first[1:].T)  # (n·32, 2)
         self._hidden_shape = first.shape[1:]
         self._w2, self._b2 = w2, b2  # (3, 10, 32), (3, 10)
         self._labels = labels
@@ -94,13 +93,16 @@ class LossPlane:
 
     def _block(self, px, py, gradient):
         # Scores are laid out (P, 10, n), digit-major, so the softmax's max and sum over the ten digits run
-        # along whole rows of images instead of along ten-number rows (ten times faster in NumPy).
-        n_points, n = px.size, self._labels.size
-        weights = np.stack([np.ones_like(px), px, py], axis=1)  # (P, 3): θ = origin + x·u + y·v
-        hidden = np.tanh((weights @ self._first).reshape(n_points, *self._hidden_shape))  # (P, n, 32)
-        w2 = np.tensordot(weights, self._w2, axes=1)  # (P, 10, 32): each point's output weights
+        # along whole rows of images instead of along ten-number rows (ten times faster in NumPy). Every point is
+        # computed on its own (elementwise combinations and per-point sums, no product across points), so a
+        # point's loss and slope do not depend on which other points share its block, to the last bit.
+        n = self._labels.size
+        cx, cy = px[:, None, None], py[:, None, None]
+        first = self._first.reshape(3, *self._hidden_shape)
+        hidden = np.tanh(first[0] + cx * first[1] + cy * first[2])  # (P, n, 32)
+        w2 = self._w2[0] + cx * self._w2[1] + cy * self._w2[2]  # (P, 10, 32): each point's output weights
         scores = np.matmul(w2, hidden.transpose(0, 2, 1))  # (P, 10, n)
-        scores += (weights @ self._b2)[:, :, None]
+        scores += (self._b2[0] + px[:, None] * self._b2[1] + py[:, None] * self._b2[2])[:, :, None]
         top = scores.max(axis=1, keepdims=True)
         exp = np.exp(scores - top)
         total = exp.sum(axis=1, keepdims=True)
@@ -112,11 +114,12 @@ class LossPlane:
         d_scores /= n
         d_w2 = np.matmul(d_scores, hidden)  # (P, 10, 32): ∂L/∂W₂ at each point
         d_b2 = d_scores.sum(axis=2)
-        output_layer = np.einsum("pkj,dkj->pd", d_w2, self._w2[1:]) + d_b2 @ self._b2[1:].T  # (P, 2)
         d_hidden = np.matmul(d_scores.transpose(0, 2, 1), w2)  # (P, n, 32)
         np.multiply(hidden, hidden, out=hidden)
         np.subtract(1.0, hidden, out=hidden)
         d_hidden *= hidden
-        first_layer = d_hidden.reshape(n_points, -1) @ self._first_uv  # (P, 2)
-        along = output_layer + first_layer
-        return loss, along[:, 0], along[:, 1]
+        along = []
+        for k in (1, 2):
+            output_layer = (d_w2 * self._w2[k]).sum(axis=(1, 2)) + (d_b2 * self._b2[k]).sum(axis=1)
+            along.append(output_layer + (d_hidden * first[k]).sum(axis=(1, 2)))
+        return loss, along[0], along[1]

@@ -24,10 +24,12 @@ bench: $(VENV)/.bench chromium
 	$(PY) benchmarks/bench_pages.py
 	$(PY) benchmarks/bench_browser.py
 	$(PY) benchmarks/bench_class.py
+	$(PY) benchmarks/bench_network.py
 
 # Regenerates the paths recorded from torch.optim itself: tests/fixtures/torch_paths.json (the first seven
 # hands), torch_paths_hands1.json (Adamax, NAdam, RAdam, Adadelta, ASGD, Adafactor) and
-# torch_paths_hands2.json (Rprop, L-BFGS, Muon; Lion's reference is its paper's rule, in the tests).
+# torch_paths_hands2.json (Rprop, L-BFGS, Muon; Lion's reference is its paper's rule, in the tests), and
+# torch_network.npz (every hand with a torch class training the digits network, 30 steps).
 fixtures: $(VENV)/.bench
 	$(PY) scripts/make_torch_fixtures.py
 

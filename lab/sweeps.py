@@ -25,6 +25,10 @@ BASIN_RESOLUTION = 60
 # Runs × recorded steps per batch: keeps one batch's paths near 10 MB however large the grid or the run.
 RUN_STEPS_PER_BATCH = 400_000
 MIN_BATCHES = 4  # so the progress bar moves even when one batch would do
+# On a heavy vault (a real network's loss: every step of every run is a forward and a backward pass over its
+# training images) the grids have at most this many squares per side, and the page says so.
+HEAVY_RESOLUTION = 10
+HEAVY_BASIN_RESOLUTION = 12
 # Learning rates the grid's two ends can take: 1, 2 and 5 per decade.
 LR_CHOICES = tuple(round(m * 10.0**e, 12) for e in range(-5, 2) for m in (1, 2, 5))
 
@@ -46,6 +50,12 @@ class Axis:
     @property
     def default_range(self) -> tuple[float, float]:
         return self.low, self.high
+
+
+def resolution_for(landscape: str, asked: int, heavy_cap: int = HEAVY_RESOLUTION) -> int:
+    """The squares per side a grid on `landscape` gets: as asked, or at most `heavy_cap` on a heavy vault."""
+    surface = landscapes.LANDSCAPES.get(landscape)
+    return min(int(asked), heavy_cap) if surface is not None and surface.heavy else int(asked)
 
 
 def mapped(optimizer: str) -> bool:

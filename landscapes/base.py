@@ -45,6 +45,9 @@ class Landscape:
     # Rates the vault's story is told at, per optimizer key, where the story needs one (a hand caught in a
     # dip); `optim.tuning.tune` uses them from the vault's own start. Read-only once built.
     teaching_lr: Mapping[str, float] = field(default_factory=dict, repr=False)
+    # True where one evaluation costs a network's forward pass over its training images (the digits vault):
+    # pages draw it on coarser grids and run smaller batches on it, and say so.
+    heavy: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "teaching_lr", MappingProxyType(dict(self.teaching_lr)))

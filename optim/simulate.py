@@ -8,7 +8,7 @@ import numpy as np
 
 import landscapes
 from landscapes import Landscape
-from optim import registry, schedules
+from optim import registry, schedules, training
 from optim.trajectory import Trajectory
 
 MAX_STEPS = 100_000
@@ -32,6 +32,7 @@ def simulate(
     schedule: str | schedules.ScheduleFn | None = "constant",
     record_state: bool | None = None,
     shared_noise: bool = False,
+    batch_size: int | None = None,
     **hyperparameters,
 ) -> Trajectory:
     """Run `optimizer` on `landscape` for `steps` updates from `start`, exactly as torch.optim would.
@@ -50,8 +51,21 @@ def simulate(
 
     Diverging is an outcome, not an error: see `Trajectory.diverged_at`. Invalid settings raise
     ValueError naming the parameter and the allowed range.
+
+    `landscape` may also be a network (`landscapes.digits_network()`): the dials are then its parameters,
+    `start` a vector of them (default: `net.init(seed=0)`), and the click its gradient over the whole
+    training set, or with `batch_size` over a mini-batch drawn from `seed` (see `optim.training`).
     """
     spec = registry.get(optimizer)
+    if training.is_network(landscape):
+        if noise:
+            raise ValueError("noise is for two-dial vaults; a network's click is noisy through mini-batches: "
+                             "give batch_size instead")
+        return training.train(spec, landscape, start, _check_steps(steps), batch_size=batch_size, seed=seed,
+                              schedule=schedule, record_state=record_state, hyperparameters=hyperparameters)
+    if batch_size is not None:
+        raise ValueError("batch_size is for networks (a mini-batch of images); on a two-dial vault the noise "
+                         "setting imitates a mini-batch's click")
     surface = landscapes.get(landscape)
     steps = _check_steps(steps)
     noise = _check_noise(noise)

@@ -78,6 +78,10 @@ class OptimizerSpec:
     # Whether, with these settings, a line search chooses the stride and the learning rate is only its first
     # trial (L-BFGS): the tuner then has no calmer rate to offer than its fastest (optim.tuning).
     line_search: Callable[[dict], bool] = field(default=_no_line_search, repr=False)
+    # For a hand that sees the shapes of a network's parameters (Adafactor's row and column statistics, Muon's
+    # matrices): given a layout ((name, shape), ...), the (init, step) pair that acts on those tensors as torch
+    # does. None: the rule acts dial by dial and works on any number of dials as it is.
+    on_tensors: Callable[[tuple], tuple[Callable, Callable]] | None = field(default=None, repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -92,6 +96,12 @@ class OptimizerSpec:
             if h.name == name:
                 return h
         raise KeyError(name)
+
+    def rules_for(self, layout: tuple | None) -> tuple[Callable, Callable]:
+        """(init, step) for dials laid out as `layout`'s tensors (None: loose dials, as on a two-dial vault)."""
+        if layout is None or self.on_tensors is None:
+            return self.init, self.step
+        return self.on_tensors(tuple(layout))
 
     def split_pairs(self, given: dict) -> dict:
         """`given` with every tuple torch takes whole (`betas=(b1, b2)`, Rprop's `etas=`) split into its two

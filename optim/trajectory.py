@@ -35,6 +35,11 @@ class Trajectory:
 
     A single run has arrays of shape (steps+1, ...); a batch has a leading run axis, (N, steps+1, ...),
     and `diverged_at` is then an int array with -1 for runs that never diverged.
+
+    On a network (`landscape` is then a `landscapes.Network`) a point is the whole parameter vector,
+    `points` (steps+1, 2410), and the loss the training loss; nothing per step besides is kept. A network
+    has no known combination, so `cracked_at` and `settled_at` refuse with a message saying what to ask
+    instead, and `to_frame` has a row per step with sizes instead of a column per dial.
     """
 
     optimizer: str
@@ -51,6 +56,11 @@ class Trajectory:
     @property
     def is_batch(self) -> bool:
         return self.points.ndim == 3
+
+    @property
+    def on_network(self) -> bool:
+        """True for a run on a network's parameters rather than on a two-dial vault."""
+        return hasattr(self.landscape, "layout")
 
     @property
     def steps(self) -> int:
@@ -70,10 +80,12 @@ class Trajectory:
         return self.loss[..., -1] if self.is_batch else float(self.loss[-1])
 
     def default_tolerance(self) -> float:
+        self._refuse_on_network("a crack tolerance")
         return DEFAULT_CRACK_FRACTION * max(self.landscape.extent)
 
     def distance_to_minimum(self) -> np.ndarray:
         """Distance from every point to the nearest global minimum (inf where there is none)."""
+        self._refuse_on_network("the distance to the combination")
         if not self.landscape.minima:
             return np.full(self.points.shape[:-1], np.inf)
         return self.landscape.nearest_minimum(self.points)[1]
@@ -133,16 +145,30 @@ class Trajectory:
             return None
         return np.concatenate([self.points[:1], self.state[name][:-1]])
 
+    def _refuse_on_network(self, what: str) -> None:
+        if self.on_network:
+            raise ValueError(f"a network has no known combination, so there is no {what}: ask for its loss "
+                             "(trajectory.loss) or its test accuracy (landscape.accuracy(trajectory.points)) "
+                             "instead")
+
     def to_frame(self) -> pd.DataFrame:
         """A tidy table, one row per step (and per run, for a batch, with a `run` column first).
 
         Columns: step, x, y, loss, grad_x, grad_y, lr, then each state quantity as `<name>_x, <name>_y`
-        (momentum buffer, m, v, m_hat, v_hat, effective_lr, ...), and update_x, update_y.
+        (momentum buffer, m, v, m_hat, v_hat, effective_lr, ...), and update_x, update_y. On a network, where a
+        column per dial would be 2,410 columns: step, loss, distance (from the start) and update (the length
+        of the turn made from that step), both over all the dials.
         """
         if self.is_batch:
             frames = [self.run(i).to_frame().assign(run=i) for i in range(self.n_runs)]
             table = pd.concat(frames, ignore_index=True)
             return table[["run", *table.columns[:-1]]]
+        if self.on_network:
+            turns = np.full(self.steps + 1, np.nan)
+            turns[:-1] = np.linalg.norm(np.diff(self.points, axis=0), axis=1)
+            return pd.DataFrame({"step": np.arange(self.steps + 1), "loss": self.loss,
+                                 "distance": np.linalg.norm(self.points - self.points[0], axis=1),
+                                 "update": turns})
         columns = {"step": np.arange(self.steps + 1), "x": self.points[:, 0], "y": self.points[:, 1],
                    "loss": self.loss}
 

@@ -51,8 +51,10 @@ MAP_MARGIN = DEFAULT_CRACK_FRACTION
 # cannot climb and then fall, so bowls, ravines and regressions never trigger it; on a bumpy one, a hand
 # that glides over a hump in many small steps stays below it, and one that jumps a hump does not.
 HUMP_TOLERANCE = 0.01
-# Points sampled along each step, ends included, to find the loss's bumps.
+# Points sampled along each step, ends included, to find the loss's bumps; fewer on a heavy vault (a real
+# network's loss, smooth at the scale of a step), where each point is a pass over its training images.
 HUMP_SAMPLES = 33
+HEAVY_HUMP_SAMPLES = 3
 # When no rung cracks, final losses closer than this share of the loss shed count as the same place, and the
 # calmest (smallest) of those rungs is taken.
 SAME_PLACE = 1e-3
@@ -107,10 +109,12 @@ def left_map_at(trajectory: Trajectory, margin: float = MAP_MARGIN):
     return _first(off, trajectory.is_batch)
 
 
-def hump_sizes(trajectory: Trajectory, samples: int = HUMP_SAMPLES) -> np.ndarray:
+def hump_sizes(trajectory: Trajectory, samples: int | None = None) -> np.ndarray:
     """For each step, how far the loss along its straight segment climbs above a lower point before it and
     then falls below it again: 0 when the loss along the step only falls, only rises, or falls then rises
     (overshooting a valley). Shape (..., steps); NaN for steps of a run that spun off."""
+    if samples is None:
+        samples = HEAVY_HUMP_SAMPLES if trajectory.landscape.heavy else HUMP_SAMPLES
     points = trajectory.points
     if not trajectory.is_batch:
         points = points[None]

@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -341,8 +342,156 @@ def write_hands2() -> None:
     print(f"wrote {len(cases)} reference paths from torch {torch.__version__} to {out.relative_to(ROOT)}")
 
 
+# --- the digits network: every hand with a torch class on 2,410 dials ------------------------------------
+# torch's model is nn.Sequential(Linear(64, 32), Tanh(), Linear(32, 10)) in float64, loaded with
+# net.init(seed=0); the click is F.cross_entropy's gradient over the same images as ours (all of the training
+# set, or the very mini-batches `minibatch_indices` draws from the seed). Muon takes the two weight matrices
+# and torch.optim.AdamW (its defaults, Muon's lr) the two biases, as torch's documentation pairs them.
+NETWORK_STEPS = 30
+# Steps whose whole parameter vector is stored (all 2,410 numbers); every step's loss and distance from the
+# start are stored too. Thirty-one full vectors per case would make the file ten times larger.
+NETWORK_KEPT_STEPS = (1, 2, 5, 10, 20, 30)
+# (case name, our key, torch class, torch kwargs, batch_size, seed)
+NETWORK_CASES = [
+    ("sgd", "sgd", "SGD", {"lr": 0.5}, None, 0),
+    ("momentum", "momentum", "SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.1, "weight_decay": 1e-3}, None, 0),
+    ("nesterov", "nesterov", "SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}, None, 0),
+    ("adagrad", "adagrad", "Adagrad", {"lr": 0.05}, None, 0),
+    ("rmsprop", "rmsprop", "RMSprop", {"lr": 0.003, "momentum": 0.5, "centered": True}, None, 0),
+    ("adam", "adam", "Adam", {"lr": 0.01}, None, 0),
+    ("adam-amsgrad", "adam", "Adam", {"lr": 0.01, "amsgrad": True, "weight_decay": 1e-3}, None, 0),
+    ("adamw", "adamw", "AdamW", {"lr": 0.01, "weight_decay": 0.05}, None, 0),
+    ("adamax", "adamax", "Adamax", {"lr": 0.02}, None, 0),
+    ("nadam", "nadam", "NAdam", {"lr": 0.01}, None, 0),
+    ("radam", "radam", "RAdam", {"lr": 0.01}, None, 0),
+    ("adadelta", "adadelta", "Adadelta", {"lr": 1.0, "eps": 1e-6}, None, 0),
+    ("asgd", "asgd", "ASGD", {"lr": 0.5, "t0": 10.0}, None, 0),
+    ("adafactor", "adafactor", "Adafactor", {"lr": 0.05}, None, 0),
+    ("adafactor-decay", "adafactor", "Adafactor", {"lr": 0.02, "beta2_decay": -0.5, "d": 2.0,
+                                                   "weight_decay": 0.1, "eps": (1e-20, 1e-2)}, None, 0),
+    ("rprop", "rprop", "Rprop", {"lr": 0.01}, None, 0),
+    ("lbfgs", "lbfgs", "LBFGS", {"lr": 1.0, "max_iter": 1, "max_eval": 25, "history_size": 10,
+                                 "line_search_fn": "strong_wolfe"}, None, 0),
+    ("muon", "muon", "Muon", {"lr": 0.02, "weight_decay": 0.0}, None, 0),
+    ("muon-match", "muon", "Muon", {"lr": 0.01, "momentum": 0.9, "nesterov": False, "weight_decay": 0.05,
+                                    "ns_steps": 3, "adjust_lr_fn": "match_rms_adamw"}, None, 0),
+    ("adam-minibatch", "adam", "Adam", {"lr": 0.01}, 64, 3),
+    ("momentum-minibatch", "momentum", "SGD", {"lr": 0.1, "momentum": 0.9}, 32, 5),
+    ("lbfgs-minibatch", "lbfgs", "LBFGS", {"lr": 0.5, "max_iter": 1, "max_eval": 10, "history_size": 5,
+                                           "line_search_fn": "strong_wolfe"}, 256, 7),
+]
+
+
+def _torch_network(theta):
+    model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.Tanh(), torch.nn.Linear(32, 10)).double()
+    torch.nn.utils.vector_to_parameters(torch.tensor(theta, dtype=torch.float64), model.parameters())
+    return model
+
+
+def network_path(net, torch_class, kwargs, steps, batch_size, seed):
+    """torch's parameters after every step, (steps+1, 2410), and the training loss at each point."""
+    from landscapes.network import minibatch_indices
+
+    model = _torch_network(net.init(seed=0))
+    images, labels = torch.tensor(net.x_train), torch.tensor(net.y_train)
+    if torch_class == "Muon":
+        matrices = [p for p in model.parameters() if p.ndim == 2]
+        others = [p for p in model.parameters() if p.ndim != 2]
+        optimizers = [torch.optim.Muon(matrices, **kwargs), torch.optim.AdamW(others, lr=kwargs["lr"])]
+    else:
+        optimizers = [getattr(torch.optim, torch_class)(model.parameters(), **kwargs)]
+    batches = None if batch_size is None else minibatch_indices(len(labels), batch_size, steps, seed)
+    chosen = {"indices": None}
+
+    def closure():
+        for optimizer in optimizers:
+            optimizer.zero_grad()
+        x, y = images, labels
+        if chosen["indices"] is not None:
+            index = torch.tensor(chosen["indices"])
+            x, y = images[index], labels[index]
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        return loss
+
+    def flat():
+        return torch.nn.utils.parameters_to_vector(model.parameters()).detach().numpy().copy()
+
+    def full_loss():
+        with torch.no_grad():
+            return torch.nn.functional.cross_entropy(model(images), labels).item()
+
+    path, losses = [flat()], [full_loss()]
+    for k in range(steps):
+        chosen["indices"] = None if batches is None else batches[k]
+        if torch_class == "LBFGS":
+            optimizers[0].step(closure)
+        else:
+            closure()
+            for optimizer in optimizers:
+                optimizer.step()
+        path.append(flat())
+        losses.append(full_loss())
+    return np.array(path), np.array(losses)
+
+
+def network_autograd(net):
+    """Loss and gradient from autograd at a few parameter vectors, on the training set, a mini-batch and the
+    test set (the last with the test accuracy)."""
+    from landscapes.network import minibatch_indices
+
+    rng = np.random.default_rng(11)
+    thetas = {"init": net.init(seed=0), "large": 3.0 * net.init(seed=1) + 0.1 * rng.standard_normal(net.size)}
+    batch = minibatch_indices(len(net.y_train), 64, 1, 0)[0]
+    out = {"batch": batch}
+    for name, theta in thetas.items():
+        model = _torch_network(theta)
+        for split, x, y in (("train", net.x_train, net.y_train), ("batch", net.x_train[batch], net.y_train[batch]),
+                            ("test", net.x_test, net.y_test)):
+            model.zero_grad()
+            scores = model(torch.tensor(x))
+            loss = torch.nn.functional.cross_entropy(scores, torch.tensor(y))
+            loss.backward()
+            grad = torch.nn.utils.parameters_to_vector([p.grad for p in model.parameters()]).numpy().copy()
+            out[f"{name}_{split}_loss"] = np.array(loss.item())
+            out[f"{name}_{split}_grad"] = grad
+            out[f"{name}_{split}_accuracy"] = np.array((scores.argmax(1).numpy() == y).mean())
+        out[f"{name}_theta"] = theta
+    return out
+
+
+def network_hyperparameters(key, kwargs) -> dict:
+    """torch's keyword arguments as `optim.simulate` takes them for our hand `key`: Nesterov is a hand of its
+    own, L-BFGS's max_iter is always 1 here, Adafactor's eps is two knobs."""
+    ours = our_hyperparameters(kwargs)
+    ours.pop("max_iter", None)
+    if key == "nesterov":
+        ours.pop("nesterov")
+    return ours
+
+
+def write_network() -> None:
+    net = landscapes.digits_network()
+    arrays, cases = network_autograd(net), []
+    for name, key, torch_class, kwargs, batch_size, seed in NETWORK_CASES:
+        points, losses = network_path(net, torch_class, kwargs, NETWORK_STEPS, batch_size, seed)
+        arrays[f"{name}_kept"] = points[list(NETWORK_KEPT_STEPS)]
+        arrays[f"{name}_loss"] = losses
+        arrays[f"{name}_distance"] = np.linalg.norm(points - points[0], axis=1)
+        cases.append({"name": name, "optimizer": key, "torch_class": torch_class, "torch_kwargs": kwargs,
+                      "hyperparameters": network_hyperparameters(key, kwargs),
+                      "batch_size": batch_size, "seed": seed})
+    meta = {"torch": torch.__version__, "steps": NETWORK_STEPS, "kept_steps": list(NETWORK_KEPT_STEPS),
+            "cases": cases}
+    out = FIXTURES / "torch_network.npz"
+    np.savez_compressed(out, meta=np.array(json.dumps(meta)), **arrays)
+    print(f"wrote {len(cases)} network paths from torch {torch.__version__} to {out.relative_to(ROOT)} "
+          f"({out.stat().st_size / 1e6:.1f} MB)")
+
+
 WRITERS = {"torch_paths.json": write_original_seven, "torch_paths_hands1.json": write_hands1,
-           "torch_paths_hands2.json": write_hands2}
+           "torch_paths_hands2.json": write_hands2,
+           "torch_network.npz": write_network}
 
 
 def main(names: list[str]) -> None:

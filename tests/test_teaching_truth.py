@@ -239,6 +239,18 @@ def _styblinski_tang_story(prefer):
     return kept and swung
 
 
+def _digits_story():
+    from landscapes.digits_vault import digits_plane
+
+    surface, plane, net = landscapes.LANDSCAPES["digits"], digits_plane(), landscapes.digits_network()
+    corners = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
+    at = plane.origin + corners[:, :1] * plane.u + corners[:, 1:] * plane.v
+    (x, y), = surface.minima
+    bottom = plane.origin + x * plane.u + y * plane.v
+    return (np.all(surface.f(corners) > np.log(10)) and np.all(net.accuracy(at, split="train") < 0.5)
+            and net.accuracy(bottom, split="train") == 1.0)
+
+
 def _linear_regression_story():
     surface = landscapes.LANDSCAPES["linear_regression"]
     run = scene("linear_regression", "sgd")
@@ -276,6 +288,8 @@ CLAIMS = [
     ("styblinski_tang", "Plain descent, AdaGrad and RMSprop keep each dial on the side it started",
      both(_styblinski_tang_story)),
     ("linear_regression", "gradient descent does not zig-zag here", _linear_regression_story),
+    ("digits", "its loss is worse than a blind guess's (ln 10, about 2.3) and it reads fewer than half of its "
+               "training digits; at the bottom of the basin it reads all of them", _digits_story),
 ]
 
 

@@ -22,6 +22,7 @@ PAGES = [
     ("pages/4_Map_of_settings.py", "Map of settings", ":material/grid_on:"),
     ("pages/5_Lessons.py", "Lessons", ":material/school:"),
     ("pages/6_Live_class.py", "Live class", ":material/groups:"),
+    ("pages/7_The_real_network.py", "The real network", ":material/hub:"),
 ]
 
 

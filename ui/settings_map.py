@@ -358,8 +358,13 @@ def grid_controls() -> Grid:
         help=f"The top of the vertical axis: {knob.label}.")
     resolution = sidebar.slider("resolution (squares per side)", *sweeps.RESOLUTION, key="resolution", step=5,
                                 help="How many learning rates and how many β values: 40 means 40 × 40 = 1,600 runs.")
+    used = sweeps.resolution_for(landscape, resolution)
+    if used < resolution:
+        st.info(f"**A coarser grid on this vault: {used} × {used} runs, not {resolution} × {resolution}.** Every "
+                "step of every run here passes all 1,437 training images through the network, so a full grid "
+                "would take minutes.", icon=":material/grid_on:")
     return Grid(landscape, optimizer, int(steps), start, (float(lr_low), float(lr_high)),
-                (float(beta_low), float(beta_high)), int(resolution))
+                (float(beta_low), float(beta_high)), used)
 
 
 def heatmap_tab(grid: Grid, presenter: bool) -> None:
@@ -413,7 +418,12 @@ def basin_tab(steps: int, presenter: bool) -> None:
         "learning rate, log scale", scene.lr_options(spec, float(st.session_state.basin_lr)),
         key="basin_lr", format_func=scene.format_number,
         help="How far the hand turns per click. Larger steps can jump a ridge into a neighbouring basin.")
-    basins = BasinGrid(landscape, optimizer, float(lr), int(steps))
+    basins = BasinGrid(landscape, optimizer, float(lr), int(steps),
+                       sweeps.resolution_for(landscape, sweeps.BASIN_RESOLUTION, sweeps.HEAVY_BASIN_RESOLUTION))
+    if basins.resolution < sweeps.BASIN_RESOLUTION:
+        st.info(f"**A coarser grid on this vault: {basins.resolution} × {basins.resolution} starts, not "
+                f"{sweeps.BASIN_RESOLUTION} × {sweeps.BASIN_RESOLUTION}**: every step of every run passes all 1,437 "
+                "training images through the network.", icon=":material/grid_on:")
     with st.spinner(f"Starting {basins.resolution**2:,} hands…"):
         index = cached_basins(basins)
     widgets.summary(viz.basin_summary(index, basins.surface.minima), spun_off=bool((index < 0).all()))

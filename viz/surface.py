@@ -20,10 +20,32 @@ ISOLINE_COLOR = "rgba(40, 48, 56, 0.4)"
 LANDSCAPE_HOVER = "x %{x:.4g}<br>y %{y:.4g}<br>loss %{customdata:.4g}<extra>landscape</extra>"
 
 
+# A heavy vault (one evaluation is a network's forward pass, `Landscape.heavy`) is sampled on at most this
+# many points per side, and its colour image interpolated between them: 41 × 41 evaluations instead of 66,000.
+HEAVY_RESOLUTION = 41
+HEAVY_HOVER_RESOLUTION = 21
+
+
+def grid_resolution(landscape, resolution: int) -> int:
+    """The points per side a figure samples `landscape` on: as asked, or fewer on a heavy vault."""
+    return min(resolution, HEAVY_RESOLUTION) if getattr(landscape, "heavy", False) else resolution
+
+
 def landscape_colour(landscape, resolution: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray, LossColour]:
     """(xs, ys, Z, colour): the landscape sampled on a grid and the colour axis that fits it."""
-    xs, ys, Z = landscape.grid(resolution)
+    xs, ys, Z = landscape.grid(grid_resolution(landscape, resolution))
     return xs, ys, Z, loss_colour(landscape, Z)
+
+
+def _interpolated(xs, ys, values, px, py) -> np.ndarray:
+    """Bilinear interpolation of a grid's `values` (rows: ys, columns: xs) at the points (px, py)."""
+    fx = np.clip((px - xs[0]) / (xs[-1] - xs[0]) * (len(xs) - 1), 0, len(xs) - 1)
+    fy = np.clip((py - ys[0]) / (ys[-1] - ys[0]) * (len(ys) - 1), 0, len(ys) - 1)
+    i0, j0 = np.minimum(fy.astype(int), len(ys) - 2), np.minimum(fx.astype(int), len(xs) - 2)
+    wy, wx = fy - i0, fx - j0
+    top = values[i0, j0] * (1 - wx) + values[i0, j0 + 1] * wx
+    bottom = values[i0 + 1, j0] * (1 - wx) + values[i0 + 1, j0 + 1] * wx
+    return top * (1 - wy) + bottom * wy
 
 
 def contour_trace(landscape, *, resolution: int = 100, presenter: bool = False, showscale: bool = True,
@@ -92,8 +114,15 @@ def backdrop(landscape, *, resolution: int = 100, raster: int = 240, hover_resol
     px = x0 + (np.arange(raster) + 0.5) * (x1 - x0) / raster
     py = y1 - (np.arange(raster) + 0.5) * (y1 - y0) / raster
     PX, PY = np.meshgrid(px, py)
-    field = landscape.f(np.stack([PX, PY], axis=-1))
-    image = {"source": png_data_uri(colorize(colour.normalise(field), LANDSCAPE_COLORSCALE)),
+    if getattr(landscape, "heavy", False):
+        # Colour interpolated in colour units between the grid's exact values (hover shows exact losses).
+        span = colour.zmax - colour.zmin or 1.0
+        plotted = _interpolated(xs, ys, colour.to_plot(Z), PX, PY)
+        shade = np.clip((plotted - colour.zmin) / span, 0.0, 1.0)
+        hover_resolution = min(hover_resolution, HEAVY_HOVER_RESOLUTION)
+    else:
+        shade = colour.normalise(landscape.f(np.stack([PX, PY], axis=-1)))
+    image = {"source": png_data_uri(colorize(shade, LANDSCAPE_COLORSCALE)),
              "xref": xaxis, "yref": yaxis, "x": x0, "y": y1, "sizex": x1 - x0, "sizey": y1 - y0,
              "xanchor": "left", "yanchor": "top", "sizing": "stretch", "layer": "below"}
 

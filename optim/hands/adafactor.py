@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from optim.arithmetic import lerp, power
+from optim.hands import _layout
 from optim.hyperparameters import NON_NEGATIVE, Bounded, Hyperparameter, lr, weight_decay
 from optim.spec import MapAxis, OptimizerSpec
 
@@ -128,6 +129,66 @@ def _shown_state(hp):
     return ("variance", "step_size")
 
 
+
+def adafactor_on_tensors(layout):
+    r"""(init, step) for a network laid out as `layout`, as torch.optim.Adafactor treats each tensor.
+
+    Every tensor is stepped on its own: its relative step α uses its own RMS, its clipping its own RMS of
+    u. A vector keeps a loudness per entry, as on two dials. A matrix (R, C) keeps only a loudness per row
+    r and per column c, and reads its entries' loudness off them:
+
+    .. math::
+        r_t = (1-\hat\beta_{2,t})\,r_{t-1} + \hat\beta_{2,t}\,\tfrac{1}{C}\textstyle\sum_j g_{ij}^2, \quad
+        c_t = (1-\hat\beta_{2,t})\,c_{t-1} + \hat\beta_{2,t}\,\tfrac{1}{R}\textstyle\sum_i g_{ij}^2, \quad
+        \hat v_{ij} = \frac{r_i\, c_j}{\max(\bar r,\ \epsilon_1)}
+
+    with r̄ the mean of the row statistics: R + C numbers instead of R·C. torch takes each row's and
+    column's mean square as a norm squared divided by the count, and so does this rule.
+    """
+    pieces = _layout.pieces(layout)
+    if any(len(shape) > 2 for _, _, shape in pieces):
+        raise ValueError("Adafactor here factors matrices; a tensor of more than two dimensions has no rule")
+
+    def init(params, hp):
+        _layout.check(layout, params)
+        n_runs, state = params.shape[1], {}
+        for name, rows, shape in pieces:
+            if len(shape) == 2:
+                state[name] = (np.zeros((shape[0], n_runs)), np.zeros((shape[1], n_runs)))
+            else:
+                state[name] = np.zeros((rows.stop - rows.start, n_runs))
+        return state
+
+    def step(params, grad, state, hp, lr, t):
+        rho = relative_step(lr, t)
+        forget = power(float(t), hp["beta2_decay"])
+        eps1 = hp["eps1"]
+        decay = np.ndim(hp["weight_decay"]) or hp["weight_decay"]
+        new, new_state = np.empty_like(params), {}
+        for name, rows, shape in pieces:
+            p, g = params[rows], grad[rows]
+            root_size = np.sqrt(p.shape[0])
+            alpha = np.maximum(hp["eps2"], np.sqrt(np.einsum("ij,ij->j", p, p)) / root_size) * rho
+            if decay:
+                p = p * (1 - lr * hp["weight_decay"])
+            if len(shape) == 2:
+                squares = (g * g).reshape(*shape, -1)
+                row_mean = np.sqrt(squares.sum(axis=1)) ** 2 / shape[1]
+                col_mean = np.sqrt(squares.sum(axis=0)) ** 2 / shape[0]
+                row_var, col_var = lerp(state[name][0], row_mean, forget), lerp(state[name][1], col_mean, forget)
+                estimate = row_var[:, None, :] * col_var[None, :, :] / np.maximum(row_var.mean(axis=0), eps1)
+                estimate = estimate.reshape(p.shape)
+                new_state[name] = (row_var, col_var)
+            else:
+                estimate = new_state[name] = lerp(state[name], g * g, forget)
+            update = 1 / np.sqrt(np.maximum(estimate, eps1 * eps1)) * g
+            clip = np.maximum(1.0, np.sqrt(np.einsum("ij,ij->j", update, update)) / (root_size * hp["d"]))
+            new[rows] = p - (alpha / clip) * update
+        return new, new_state
+
+    return init, step
+
+
 ADAFACTOR = OptimizerSpec(
     key="adafactor", title="Adafactor",
     description=(
@@ -169,6 +230,7 @@ ADAFACTOR = OptimizerSpec(
                      "the latest click, like signSGD scaled to the dials' size; toward −1 it averages ever more.",
                      low=-1.0, high=0.0),
     pairs=(("eps", ("eps1", "eps2")),),
+    on_tensors=adafactor_on_tensors,
 )
 
 SPECS = (ADAFACTOR,)

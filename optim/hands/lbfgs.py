@@ -109,12 +109,23 @@ def _explain(s: Step) -> tuple:
                        shared=True)
     return s.turn(r"t_t\, d_t", WORDS["turn"], r"[t]\cdot<d>", {"t": stride, "d": d}, lambda t, d: t * d)
 def _dot(a, b):
-    """Per-run dot product over the two dials, in torch's order (no fused multiply-add)."""
-    return a[0] * b[0] + a[1] * b[1]
+    """Per-run dot product over the dials: on two, in torch's order (no fused multiply-add); on a network's
+    flattened parameters, a sum over all of them (torch's BLAS `dot` orders it its own way)."""
+    if a.shape[0] == 2:
+        return a[0] * b[0] + a[1] * b[1]
+    return np.einsum("ij,ij->j", a, b)
 
 
 def _max_abs(a):
-    return np.maximum(np.abs(a[0]), np.abs(a[1]))
+    if a.shape[0] == 2:
+        return np.maximum(np.abs(a[0]), np.abs(a[1]))
+    return np.abs(a).max(axis=0)
+
+
+def _sum_abs(a):
+    if a.shape[0] == 2:
+        return np.abs(a[0]) + np.abs(a[1])
+    return np.abs(a).sum(axis=0)
 
 
 def _py_max(a, b):
@@ -328,7 +339,7 @@ def _lbfgs_step(params, grad, state, hp, lr, t, closure):
     direction = np.where(first, -grad, _two_loop(grad, memory["old_dirs"], memory["old_stps"], memory["ro"],
                                                  np.where(later, memory["memory"], 0), h_diag))
     direction = np.where(active, direction, state["d"])
-    inverse_l1 = 1.0 / (np.abs(grad[0]) + np.abs(grad[1]))
+    inverse_l1 = 1.0 / _sum_abs(grad)
     length = np.where(first, np.where(inverse_l1 < 1.0, inverse_l1, 1.0) * lr, lr + np.zeros_like(inverse_l1))
     length = np.where(active, length, state["t"][0])
     gtd = _dot(grad, direction)

@@ -39,7 +39,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from optim.arithmetic import select
+from optim.hands import _layout
 from optim.hands._fused import fused_lerp, fused_multiply_add
+from optim.hands.adam import ADAMW, adam_init, adamw_step
 from optim.hyperparameters import NON_NEGATIVE, SWITCH, UNIT_OPEN, Bounded, Hyperparameter, NamedSwitch, lr
 from optim.spec import MapAxis, OptimizerSpec
 
@@ -158,6 +160,109 @@ def muon_step(params, grad, state, hp, lr, t):
     return fused_multiply_add(-adjusted_lr, orthogonalized, params), new_state
 
 
+
+# --- Muon on a network's matrices ------------------------------------------------------------------------
+# torch.optim.Muon takes only 2-D parameters; its users hand the rest (biases) to AdamW. So does this rule:
+# every weight matrix is orthogonalised, every other tensor gets AdamW at the same learning rate with
+# torch.optim.AdamW's own defaults.
+ADAMW_FOR_THE_REST = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 1e-2, "amsgrad": False}
+
+
+def float32_matmul(a, b):
+    """a @ b for stacks of bfloat16 matrices (..., m, k) @ (..., k, n) as torch's CPU kernel sums them:
+    every product is exact in float32; the sum over k is taken in float32, two terms at a time added to the
+    running total (k = 0 and 1, then 2 and 3, ...). Measured against torch 2.13 on this machine's kernel
+    (scripts/make_torch_fixtures.py records the network's Muon paths)."""
+    products = a[..., :, :, None] * b[..., None, :, :]  # (..., m, k, n), exact
+    k = products.shape[-2]
+    pairs = products[..., : k - k % 2, :].reshape(*products.shape[:-2], k // 2, 2, products.shape[-1])
+    pair_sums = pairs[..., 0, :] + pairs[..., 1, :]
+    total = pair_sums[..., 0, :].copy()
+    for j in range(1, pair_sums.shape[-2]):  # one pair after another: the order fixes the rounding
+        total += pair_sums[..., j, :]
+    if k % 2:
+        total = total + products[..., -1, :]
+    return total
+
+
+def fused_float32(scale, values, addend):
+    """scale·values + addend rounded once to float32 (the kernel's final multiply-add; the product of a
+    float32 by a bfloat16 value is exact in float64, so one float64 sum and one rounding reproduce it)."""
+    return (np.float64(scale) * values.astype(np.float64) + addend.astype(np.float64)).astype(np.float32)
+
+
+def newton_schulz_matrices(update, steps, eps, coefficients=NS_COEFFICIENTS):
+    """torch's `_zeropower_via_newtonschulz` for a stack of matrices (N, R, C), each run its own, with every
+    intermediate rounded to bfloat16 where torch rounds it; float64 (N, R, C) out. A tall matrix is
+    orthogonalised transposed, as torch does."""
+    a, b, c = (np.float32(k) for k in coefficients)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        x = to_bfloat16(np.asarray(update, dtype=np.float64).astype(np.float32))
+        tall = x.shape[-2] > x.shape[-1]
+        if tall:
+            x = x.swapaxes(-1, -2)
+        squares = x.astype(np.float64) ** 2
+        norm = to_bfloat16(np.sqrt(squares.sum(axis=(-2, -1))).astype(np.float32))
+        eps32 = np.asarray(eps, dtype=np.float64).astype(np.float32)
+        norm = to_bfloat16(np.maximum(norm, eps32))
+        x = to_bfloat16(x / norm[..., None, None])
+        steps = np.asarray(steps)
+        for k in range(int(steps.max())):
+            gram = to_bfloat16(float32_matmul(x, x.swapaxes(-1, -2)))
+            gram_update = to_bfloat16(fused_float32(b, gram, c * float32_matmul(gram, gram)))
+            x_next = to_bfloat16(fused_float32(a, x, float32_matmul(gram_update, x)))
+            x = x_next if steps.ndim == 0 else np.where((k < steps)[:, None, None], x_next, x)
+    if tall:
+        x = x.swapaxes(-1, -2)
+    return x.astype(np.float64)
+
+
+def adjust_ratio(shape, match_rms_adamw):
+    """torch's `_adjust_lr` factor for an (A, B) matrix: √max(1, A/B) ("original"), or 0.2·√max(A, B)."""
+    rows, cols = shape
+    return select(match_rms_adamw, 0.2 * math.sqrt(max(rows, cols)), math.sqrt(max(1.0, rows / cols)))
+
+
+def muon_on_tensors(layout):
+    """(init, step) for a network laid out as `layout`: Muon on each 2-D tensor, AdamW (torch's defaults,
+    Muon's learning rate) on all the others, as torch.optim.Muon and torch.optim.AdamW side by side."""
+    pieces = _layout.pieces(layout)
+    matrices = [(name, rows, shape) for name, rows, shape in pieces if len(shape) == 2]
+    others = [rows for _, rows, shape in pieces if len(shape) != 2]
+    if any(len(shape) > 2 for _, _, shape in pieces):
+        raise ValueError("Muon here orthogonalises matrices; a tensor of more than two dimensions has no rule")
+    rest_hp = ADAMW.resolve(ADAMW_FOR_THE_REST)
+
+    def gather(array):
+        return np.concatenate([array[rows] for rows in others]) if others else array[:0]
+
+    def init(params, hp):
+        _layout.check(layout, params)
+        return {"momentum_buffer": np.zeros_like(params), "rest": adam_init(gather(params), rest_hp)}
+
+    def step(params, grad, state, hp, lr, t):
+        mu = hp["momentum"]
+        buffer = fused_lerp(state["momentum_buffer"], grad, 1 - mu)
+        update = select(hp["nesterov"], fused_lerp(grad, buffer, mu), buffer)
+        new = np.empty_like(params)
+        for _, rows, shape in matrices:
+            n_runs = params.shape[1]
+            stacked = np.moveaxis(_layout.view(update, rows, shape), -1, 0)  # (N, R, C)
+            orthogonalized = np.moveaxis(newton_schulz_matrices(stacked, hp["ns_steps"], hp["eps"]), 0, -1)
+            adjusted_lr = lr * adjust_ratio(shape, hp["adjust_lr_fn"])
+            decayed = params[rows] * (1 - lr * hp["weight_decay"])
+            new[rows] = fused_multiply_add(-adjusted_lr, orthogonalized.reshape(-1, n_runs), decayed)
+        rest_params, rest_state = adamw_step(gather(params), gather(grad), state["rest"], rest_hp, lr, t)
+        first = 0
+        for rows in others:
+            size = rows.stop - rows.start
+            new[rows] = rest_params[first:first + size]
+            first += size
+        return new, {"momentum_buffer": buffer, "rest": rest_state}
+
+    return init, step
+
+
 MUON = OptimizerSpec(
     key="muon",
     title="Muon",
@@ -207,6 +312,7 @@ MUON = OptimizerSpec(
                      "and it carries its heading through bends and overshoots.", low=0.0, high=0.99,
                      lr_range=(1e-4, 0.5)),
     arrows=(("momentum_buffer", "B (the momentum)"),),
+    on_tensors=muon_on_tensors,
 )
 
 SPECS = (MUON,)

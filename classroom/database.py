@@ -4,13 +4,15 @@ and the one boundary where a database's failure becomes `ClassroomUnavailable`.
 `SAFECRACKER_DATABASE_URL` chooses the database; without it the class lives in data/class.db beside the
 app. A plain "postgresql://..." URL is driven by psycopg 3.
 
-Nothing a student typed reaches a log line from here: SQLAlchemy's echo is off, its error messages carry no
-parameters (`hide_parameters`), and a failure leaves this module as ClassroomUnavailable, whose message says
-nothing about SQL, hosts or ports.
+Nothing a student typed reaches a log line from here: SQLAlchemy's echo is off, its loggers for this engine
+stay at WARNING even when the app logs everything else at DEBUG (where SQLAlchemy would write result rows),
+its error messages carry no parameters (`hide_parameters`), and a failure leaves this module as
+ClassroomUnavailable, whose message says nothing about SQL, hosts or ports.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +37,18 @@ POSTGRES_CONNECT_ARGS = {"connect_timeout": CONNECT_SECONDS, "options": f"-c sta
                          "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
 
 
+# The store's engine logs under names of its own, held at WARNING whatever the app's logging says: at INFO and
+# DEBUG SQLAlchemy writes statements' parameters (hidden here anyway) and result rows, which hold nicknames.
+QUIET = {"hide_parameters": True, "echo": False, "echo_pool": False, "logging_name": "classroom",
+         "pool_logging_name": "classroom"}
+
+
+def _quiet(engine: sa.Engine) -> sa.Engine:
+    for name in ("sqlalchemy.engine.Engine.classroom", f"sqlalchemy.pool.impl.{type(engine.pool).__name__}.classroom"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return engine
+
+
 def configured_url(url: str | None = None) -> str:
     return url or os.environ.get(URL_SETTING) or f"sqlite:///{DEFAULT_PATH}"
 
@@ -52,8 +66,8 @@ def make_engine(url: str) -> sa.Engine:
     if parsed.get_backend_name() == "postgresql":
         # pool_pre_ping: a connection the server dropped (a restart, a failover) is replaced before use, so
         # the first request after an outage succeeds instead of failing on a dead socket.
-        return sa.create_engine(parsed, pool_size=5, max_overflow=20, pool_timeout=10, pool_pre_ping=True,
-                                hide_parameters=True, connect_args=POSTGRES_CONNECT_ARGS)
+        return _quiet(sa.create_engine(parsed, pool_size=5, max_overflow=20, pool_timeout=10, pool_pre_ping=True,
+                                       connect_args=POSTGRES_CONNECT_ARGS, **QUIET))
     raise ClassroomError(f"The class store runs on SQLite or PostgreSQL, not {parsed.get_backend_name()}.")
 
 
@@ -62,8 +76,8 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     # Enough pooled connections for a busy server's script threads: each new SQLite connection repeats the
     # pragmas, so connections are kept rather than opened per request.
-    engine = sa.create_engine(url, pool_size=20, max_overflow=40, pool_timeout=10, hide_parameters=True,
-                              connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
+    engine = _quiet(sa.create_engine(url, pool_size=20, max_overflow=40, pool_timeout=10, **QUIET,
+                                     connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False}))
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record):

@@ -50,8 +50,9 @@ students = sa.Table(
     # Two keys, two ways of being the same name: case ("Ana", "ANA") and look-alike letters ("аna", "ana").
     sa.Column("nickname_key", sa.String(100), nullable=False),
     sa.Column("look_alike_key", sa.String(100), nullable=False),
-    sa.Column("token_digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("token_digest", sa.String(64), nullable=False),
     sa.Column("joined_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("room_id", "token_digest", name="uq_class_students_token"),
     sa.UniqueConstraint("room_id", "nickname_key", name="uq_class_students_nickname"),
     sa.UniqueConstraint("room_id", "look_alike_key", name="uq_class_students_look_alike"),
 )

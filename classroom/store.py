@@ -427,7 +427,7 @@ class ClassStore:
         given. No names."""
         p = schema.predictions
         with self._reading() as conn:
-            room = self._room(conn, code)
+            room = self._open_room(conn, code)
             question = self._question(conn, room.id, question_id)
             counts = dict(conn.execute(sa.select(p.c.choice, sa.func.count())
                                        .where(p.c.room_id == room.id, p.c.question_id == question_id,
@@ -439,7 +439,7 @@ class ClassStore:
         """How many of the room have answered the current round: "N of M answered"."""
         p, s = schema.predictions, schema.students
         with self._reading() as conn:
-            room = self._room(conn, code)
+            room = self._open_room(conn, code)
             question = self._question(conn, room.id, question_id)
             answered = conn.scalar(sa.select(sa.func.count()).select_from(p).where(
                 p.c.room_id == room.id, p.c.question_id == question_id, p.c.round == question.round))
@@ -450,7 +450,7 @@ class ClassStore:
         """Every round's tally, and how answers changed from each student's first round to their last."""
         p = schema.predictions
         with self._reading() as conn:
-            room = self._room(conn, code)
+            room = self._open_room(conn, code)
             question = self._question(conn, room.id, question_id)
             rows = conn.execute(sa.select(p.c.student_id, p.c.round, p.c.choice)
                                 .where(p.c.room_id == room.id, p.c.question_id == question_id)
@@ -468,14 +468,14 @@ class ClassStore:
         """How many students are in the room."""
         s = schema.students
         with self._reading() as conn:
-            room = self._room(conn, code)
+            room = self._open_room(conn, code)
             return int(conn.scalar(sa.select(sa.func.count()).select_from(s).where(s.c.room_id == room.id)))
 
     def leaderboard(self, code: str, challenge_id: str) -> list[Submission]:
         """Every submission, best first (see `challenge.rank_key`)."""
         s, st = schema.submissions, schema.students
         with self._reading() as conn:
-            room = self._room(conn, code)
+            room = self._open_room(conn, code)
             self._challenge(conn, room.id, challenge_id)
             rows = conn.execute(sa.select(st.c.nickname, s).join(st, st.c.id == s.c.student_id)
                                 .where(s.c.room_id == room.id, s.c.challenge_id == challenge_id)

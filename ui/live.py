@@ -13,7 +13,7 @@ import streamlit as st
 
 from classroom import ClassroomError, ClassroomUnavailable
 from ui import device, live_student, live_teacher, url_state, widgets
-from ui.live_room import client_address, outage, the_store
+from ui.live_room import client_address, outage, style, the_store
 
 CONNECTING_EVERY = "1s"
 CONNECTING_TRIES = 4  # seconds to wait for the browser's element before the session makes up its own device
@@ -32,6 +32,7 @@ def _role_chosen() -> None:
 
 
 def body(presenter: bool) -> None:
+    style(presenter)
     secret = device.secret()
     if url_state.address_value("student"):
         url_state.drop_from_address("student")  # old links carried a student's token: never again

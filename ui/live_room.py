@@ -27,16 +27,21 @@ UNAVAILABLE = ClassroomUnavailable().args[0]
 NOTHING_CHANGED = "The class's database is not answering, so nothing was changed: try again in a moment."
 ROOM_STYLE = """<style>
 .room-code { font: 700 4.2rem/1.1 ui-monospace, monospace; letter-spacing: 0.35rem; margin: 0; }
-.room-code-label { font-size: 1.05rem; }
-.room-title { font: 700 1.7rem/1.2 ui-monospace, monospace; letter-spacing: 0.15rem; white-space: nowrap;
-              margin: 0; padding: 0; }
+.room-code-label { font-size: 1.05rem; margin: 0; }
+.room-title { font: 700 1.6rem/1.2 ui-monospace, monospace; letter-spacing: 0.12rem; white-space: nowrap; margin: 0; }
 .join-link { overflow-wrap: anywhere; font-size: 0.95rem; margin: 0; }
-.live-count { font-size: 2.4rem; font-weight: 700; line-height: 1.1; margin: 0; }
+.live-count { font-size: 2rem; font-weight: 700; line-height: 1.15; margin: 0; }
+.live-count-small { font-size: 1.15rem; font-weight: 700; line-height: 1.2; margin: 0; white-space: nowrap; }
 .live-count-label { font-size: 1rem; margin: 0; }
 div[data-testid="stButton"] button, div[data-testid="stDownloadButton"] button,
 div[data-testid="stFormSubmitButton"] button, div[data-testid="stPopover"] button { min-height: 2.75rem; }
-.st-key-live_answers div[data-testid="stButton"] button { min-height: 3.2rem; font-size: 1.1rem; }
+.st-key-live_answers div[data-testid="stButton"] button { min-height: 3.2rem; }
+.st-key-live_answers div[data-testid="stButton"] button p { font-size: 1.1rem; }
+/* The header bar is opaque on a phone and a projector: the room's first line starts below it. */
+@media (max-width: 700px) { .block-container { padding-top: 4.1rem !important; } }
 </style>"""
+# In presenter mode the header bar is taller (75 px) and the page's own padding smaller.
+PRESENTER_STYLE = "<style>.block-container { padding-top: 82px !important; }</style>"
 
 
 # --- the store and its settings ---------------------------------------------------------------------------
@@ -110,6 +115,10 @@ def qr_png(link: str, scale: int = 8) -> bytes:
 
 
 # --- refusals and outages ---------------------------------------------------------------------------------
+
+def style(presenter: bool) -> None:
+    st.html(ROOM_STYLE + (PRESENTER_STYLE if presenter else ""))
+
 
 def refusal(key: str, *, keep: bool = False) -> None:
     """The last refusal stored under `key`, shown where the widget that caused it is. A refusal may quote

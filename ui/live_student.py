@@ -21,7 +21,7 @@ import optim
 from classroom import ClassroomError, ClassroomUnavailable, ClassStore
 from classroom import challenge as class_challenge
 from ui import lessons, widgets
-from ui.live_room import ROOM_STYLE, outage_notice, refusal, refuse, the_store
+from ui.live_room import outage_notice, refusal, refuse, the_store
 
 EVERY = "2s"  # a phone looks for the next question, and saves a kept answer, this often
 
@@ -51,7 +51,6 @@ def join_form(the: ClassStore, device: str, address: str, linked: str | None) ->
     """A form: the code and nickname travel with the tap on Join (or the phone keyboard's Enter). A join link
     already names the room, so the phone only asks for a nickname. Whether the room exists is said only after
     a nickname is sent, and in the same words for a room that never was, is closed or has expired."""
-    st.html(ROOM_STYLE)
     with st.form("join_form", border=False, enter_to_submit=True):
         if linked:
             st.text(f"Room {linked}")
@@ -88,7 +87,6 @@ def _leave() -> None:
 # --- in the room ----------------------------------------------------------------------------------------
 
 def room(code: str, token: str, nickname: str) -> None:
-    st.html(ROOM_STYLE)
     st.text(f"You are {nickname} · room {code}")
     _activity(code, token)
     st.button("Leave this room", key="leave", on_click=_leave)
@@ -155,7 +153,8 @@ def _question(code: str, token: str, glance) -> None:
             st.success(widgets.plain(f"Right: {answer}. Look at the projector for why."),
                        icon=":material/check_circle:")
         else:
-            st.error(widgets.plain(f"The answer was: {answer}. Look at the projector for why."),
+            said = f"You answered {mine}. " if mine else ""
+            st.error(widgets.plain(f"{said}The answer was: {answer}. Look at the projector for why."),
                      icon=":material/cancel:")
     elif current.closed:
         said = f"Your answer: {mine}. " if mine else "You did not answer this round. "

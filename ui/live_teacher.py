@@ -29,7 +29,6 @@ from classroom import challenge as class_challenge
 from ui import lessons, page, widgets
 from ui.live_room import (
     NOTHING_CHANGED,
-    ROOM_STYLE,
     join_link,
     outage_notice,
     qr_png,
@@ -105,30 +104,45 @@ def leave() -> None:
 
 def room(the: ClassStore, code: str, token: str, presenter: bool) -> None:
     """The room's screen: its header, what to ask next, and what is asked now."""
-    st.html(ROOM_STYLE)
     current = the.current(code)
-    _header(the, code, token, presenter, compact=current.kind is not None)
+    compact = current.kind is not None
+    _header(the, code, token, presenter, compact)
     if st.session_state.get("live_closing"):
         _closing(the, code, token)
         return
-    mode = st.segmented_control("Ask", ["Question", "Challenge"], key="live_mode",
-                                default="Challenge" if current.kind == "challenge" else "Question",
-                                help="A lesson's question everybody answers, or a challenge: everybody picks "
-                                     "a learning rate and β for the same hand.")
-    if mode == "Challenge":
-        _challenge_controls(the, code, token)
+    if _controls(the, code, token, current, compact) == "Challenge":
         if current.kind == "challenge":
             _challenge(the, code, token, current, presenter)
         else:
             st.info("Pick a vault and a hand, then **Open the challenge**: every phone gets a learning rate and a "
                     "β to choose, and the server runs each choice.", icon=":material/flag:")
+    elif current.kind == "question" and current.id in lessons.LESSONS:
+        _question(the, code, token, current, presenter)
     else:
-        _question_controls(the, code, token)
-        if current.kind == "question" and current.id in lessons.LESSONS:
-            _question(the, code, token, current, presenter)
-        else:
-            st.info("Pick a lesson and press **Ask the class**: its question appears on every phone.",
-                    icon=":material/school:")
+        st.info("Pick a lesson and press **Ask the class**: its question appears on every phone.",
+                icon=":material/school:")
+
+
+def _controls(the: ClassStore, code: str, token: str, current, compact: bool) -> str:
+    """What to ask next, in one row: a question (lesson, timer, Ask) or a challenge (vault, hand, steps, Open).
+    Once something is asked the row's labels fold away (they stay the controls' accessible names), so what is
+    asked now starts higher on the projector."""
+    default = "Challenge" if current.kind == "challenge" else "Question"
+    mode = st.session_state.get("live_mode") or default
+    shown = "collapsed" if compact else "visible"
+    if mode == "Challenge":
+        columns = st.columns([1.9, 1.8, 1.8, 0.9, 1.9], vertical_alignment="bottom")
+    else:
+        columns = st.columns([1.9, 3, 1.1, 1.6], vertical_alignment="bottom")
+    picked = columns[0].segmented_control("Ask", ["Question", "Challenge"], key="live_mode", default=default,
+                                          label_visibility=shown,
+                                          help="A lesson's question everybody answers, or a challenge: everybody "
+                                               "picks a learning rate and β for the same hand.")
+    if mode == "Challenge":
+        _challenge_controls(the, code, token, columns[1:], shown)
+    else:
+        _question_controls(the, code, token, columns[1:], shown)
+    return picked or mode
 
 
 def _header(the: ClassStore, code: str, token: str, presenter: bool, compact: bool) -> None:
@@ -136,13 +150,13 @@ def _header(the: ClassStore, code: str, token: str, presenter: bool, compact: bo
     question, its count and its next step fit a 720-pixel projector (the QR code is then a click away)."""
     link = join_link(code, st.context.url)
     if compact:
-        columns = st.columns([1.6, 3.2, 0.9, 1.2, 1.1], vertical_alignment="center")
-        columns[0].html(f'<h1 class="room-title">Room {html.escape(code)}</h1>')
+        columns = st.columns([1.7, 3.2, 0.9, 1.1, 1.1], vertical_alignment="center")
+        columns[0].html(f'<p class="room-title" role="heading" aria-level="1">Room {html.escape(code)}</p>')
         columns[1].html(f'<p class="join-link">Join at {html.escape(link)}</p>')
         with columns[2].popover("QR", icon=":material/qr_code_2:", width="stretch", help="The join link's QR code"):
             st.image(qr_png(link), width=320 if presenter else 240, alt=f"QR code of the join link for room {code}")
         with columns[3]:
-            _joined(code)
+            _joined(code, compact=True)
         with columns[4].popover("Room", icon=":material/settings:", width="stretch",
                                 help="Who joined, the results, the teacher key, leaving or closing the room"):
             _room_menu(the, code, token)
@@ -151,10 +165,10 @@ def _header(the: ClassStore, code: str, token: str, presenter: bool, compact: bo
     with columns[0]:
         st.html(f'<p class="room-code-label">Room code</p><h1 class="room-code">{html.escape(code)}</h1>'
                 f'<p class="join-link">Join at {html.escape(link)}</p>')
-        inner = st.columns([1, 1])
+        inner = st.columns([1, 2], vertical_alignment="center")
         with inner[0]:
-            _joined(code)
-        with inner[1].popover("Room", icon=":material/settings:", width="stretch",
+            _joined(code, compact=False)
+        with inner[1].popover("Room", icon=":material/settings:", width="content",
                               help="Who joined, the results, the teacher key, leaving or closing the room"):
             _room_menu(the, code, token)
     with columns[1]:
@@ -163,7 +177,7 @@ def _header(the: ClassStore, code: str, token: str, presenter: bool, compact: bo
 
 
 @st.fragment(run_every=EVERY)
-def _joined(code: str) -> None:
+def _joined(code: str, compact: bool) -> None:
     try:
         count = the_store().joined(code)
     except ClassroomError:
@@ -171,7 +185,10 @@ def _joined(code: str) -> None:
     else:
         st.session_state.live_joined_seen = count
     shown = "…" if count is None else str(count)
-    st.html(f'<p class="live-count" aria-live="polite">{shown}</p><p class="live-count-label">joined</p>')
+    if compact:
+        st.html(f'<p class="live-count-small">{shown} joined</p>')
+    else:
+        st.html(f'<p class="live-count">{shown}</p><p class="live-count-label">joined</p>')
 
 
 def _room_menu(the: ClassStore, code: str, token: str) -> None:
@@ -278,12 +295,11 @@ def _closing(the: ClassStore, code: str, token: str) -> None:
 
 # --- a question -------------------------------------------------------------------------------------------
 
-def _question_controls(the: ClassStore, code: str, token: str) -> None:
+def _question_controls(the: ClassStore, code: str, token: str, columns, shown: str) -> None:
     slugs = list(lessons.LESSONS)
-    columns = st.columns([3, 1.2, 1.5], vertical_alignment="bottom")
-    columns[0].selectbox("Lesson", slugs, key="live_lesson", format_func=_lesson_label,
+    columns[0].selectbox("Lesson", slugs, key="live_lesson", format_func=_lesson_label, label_visibility=shown,
                          help="Its question goes to every phone in the room.")
-    columns[1].selectbox("Timer", list(TIMERS), key="live_timer",
+    columns[1].selectbox("Timer", list(TIMERS), key="live_timer", label_visibility=shown,
                          help="Closes the answers by itself; you can still close them earlier.")
     columns[2].button("Ask the class", key="ask", type="primary", on_click=_ask, args=(the, code, token),
                       width="stretch", icon=":material/send:")
@@ -362,17 +378,20 @@ def _question_live(code: str, token: str, slug: str, presenter: bool, drawn_reve
         st.session_state.live_question_seen = (current, progress, rounds)
         if current.revealed != drawn_revealed:
             st.rerun()  # the run and the explanation appear (or go) below: the whole page is redrawn
+    status, steps = st.columns([1.2, 2], vertical_alignment="center")
+    with status:
+        _status(current, progress)
+    with steps:
+        _next_steps(the, code, token, slug, current, enabled=fresh)
+    refusal("step_refused")
+    if not fresh:
+        outage_notice()
     words, bars = st.columns([1, 1.15], gap="large")
     with words:
         st.subheader(lesson.title)
-        st.markdown(f"##### {lesson.question}")
+        st.markdown(lesson.question)
         if not presenter:
             st.caption(lesson.scenario())
-        if not fresh:
-            outage_notice()
-        _status(current, progress)
-        _next_steps(the, code, token, slug, current, enabled=fresh)
-        refusal("step_refused")
     with bars:
         if current.spread_shown or current.revealed:
             correct = lesson.options[lesson.correct] if current.revealed else None
@@ -446,15 +465,14 @@ def _who_was_right(the: ClassStore, code: str, token: str, slug: str) -> None:
 
 # --- a challenge ------------------------------------------------------------------------------------------
 
-def _challenge_controls(the: ClassStore, code: str, token: str) -> None:
-    columns = st.columns([2, 2, 1, 1.6], vertical_alignment="bottom")
-    columns[0].selectbox("Vault", list(landscapes.LANDSCAPES), key="live_vault",
+def _challenge_controls(the: ClassStore, code: str, token: str, columns, shown: str) -> None:
+    columns[0].selectbox("Vault", list(landscapes.LANDSCAPES), key="live_vault", label_visibility=shown,
                          format_func=lambda key: landscapes.LANDSCAPES[key].title)
     hands = classroom.hands()
     # Momentum first: its β (how much swing the hand keeps) is the knob a class explores best by hand.
     columns[1].selectbox("Hand", hands, key="live_hand", index=hands.index("momentum") if "momentum" in hands else 0,
-                         format_func=lambda key: optim.get(key).title)
-    columns[2].number_input("Steps", min_value=10, max_value=class_challenge.MAX_STEPS,
+                         format_func=lambda key: optim.get(key).title, label_visibility=shown)
+    columns[2].number_input("Steps", min_value=10, max_value=class_challenge.MAX_STEPS, label_visibility=shown,
                             value=class_challenge.DEFAULT_STEPS, step=50, key="live_steps")
     columns[3].button("Open the challenge", key="open_challenge", type="primary", width="stretch",
                       on_click=_open_challenge, args=(the, code, token), icon=":material/flag:")

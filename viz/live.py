@@ -19,6 +19,9 @@ from viz.surface import contour_trace, landmark_traces
 OUTCOME_COLOURS = {"settled": OKABE_ITO["bluish_green"], "searching": OKABE_ITO["blue"],
                    "spun off": OKABE_ITO["vermillion"]}
 RIGHT = OKABE_ITO["bluish_green"]
+# The earlier round's bars, paler (and hatched, so the rounds differ by more than colour).
+RIGHT_EARLIER = "#7fcfb9"
+NEUTRAL_EARLIER = "#c8c8c8"
 
 
 def tally_figure(tally: dict[str, int], *, correct: str | None = None, presenter: bool = False) -> go.Figure:
@@ -28,9 +31,9 @@ def tally_figure(tally: dict[str, int], *, correct: str | None = None, presenter
 
 
 def rounds_figure(tallies, *, correct: str | None = None, presenter: bool = False) -> go.Figure:
-    """Every round of one question side by side: per answer, one bar per round (round 1 paler, above round
-    2), so the class sees how the discussion moved the votes. The right answer turns green and gets a tick
-    once `correct` is given (after the reveal); before, every bar is one blue, so nothing hints at it."""
+    """Every round of one question side by side: per answer, one bar per round (round 1 hatched and paler,
+    above round 2), so the class sees how the discussion moved the votes. The right answer turns green and
+    gets a tick once `correct` is given (after the reveal); before, nothing hints at it."""
     tallies = [dict(t) for t in tallies]
     choices = list(tallies[-1])
     labels = [html.escape(choice) + (" ✓" if correct is not None and choice == correct else "")
@@ -40,25 +43,34 @@ def rounds_figure(tallies, *, correct: str | None = None, presenter: bool = Fals
     several = len(tallies) > 1
     for number, tally in enumerate(tallies, start=1):
         counts = [int(tally.get(choice, 0)) for choice in choices]
-        colours = [RIGHT if correct is not None and choice == correct else
-                   (NEUTRAL if correct is not None else OKABE_ITO["blue"]) for choice in choices]
+        earlier = several and number < len(tallies)
+        if correct is None:
+            colours = [OKABE_ITO["sky_blue"] if earlier else OKABE_ITO["blue"]] * len(choices)
+        else:
+            colours = [(RIGHT_EARLIER if earlier else RIGHT) if choice == correct else
+                       (NEUTRAL_EARLIER if earlier else NEUTRAL) for choice in choices]
         fig.add_trace(go.Bar(
-            x=counts, y=labels, orientation="h", name=f"round {number}", marker={"color": colours},
-            opacity=0.45 if several and number < len(tallies) else 1.0, text=counts, textposition="outside",
-            cliponaxis=False, hovertemplate=f"round {number}<br>%{{y}}: %{{x}}<extra></extra>"))
+            x=counts, y=labels, orientation="h", name=f"round {number}",
+            marker={"color": colours, "pattern": {"shape": "/" if earlier else "", "fgcolor": "#1a1a1a",
+                                                  "fgopacity": 0.45, "size": 8}},
+            text=counts, textposition="outside", cliponaxis=False,
+            hovertemplate=f"round {number}<br>%{{y}}: %{{x}}<extra></extra>"))
     totals = [sum(int(v) for v in t.values()) for t in tallies]
     title = (" · ".join(f"round {k}: {n} answer{'s' if n != 1 else ''}" for k, n in enumerate(totals, start=1))
              if several else f"{totals[0]} answer{'s' if totals[0] != 1 else ''}")
     largest = max([int(v) for t in tallies for v in t.values()] + [1])
-    fig.update_layout(**base_layout(presenter, margin={"l": 10, "r": 40, "t": 40, "b": 30},
-                                    title={"text": title, "font": {"size": s.title}},
-                                    legend={**base_layout(presenter)["legend"], "orientation": "h", "y": -0.12,
-                                            "traceorder": "normal"}),
-                      showlegend=several, barmode="group",
-                      height=max(220, (70 if presenter else 55) * len(labels) * (1.5 if several else 1) + 90),
-                      bargap=0.3, bargroupgap=0.05,
-                      xaxis=axis_style(presenter, range=[0, largest * 1.15], dtick=max(1, largest // 8 or 1),
-                                       title={"text": "students"}),
+    per_bar = (46 if presenter else 40) * (1.35 if several else 1)
+    # The title on the first line, the rounds' legend on the second, then the bars.
+    top = (s.title + 2 * s.small + 24) if several else s.title + 20
+    legend = {**base_layout(presenter)["legend"], "orientation": "h", "x": 0, "xanchor": "left", "y": 1.0,
+              "yanchor": "bottom", "traceorder": "normal"}
+    fig.update_layout(**base_layout(presenter, margin={"l": 10, "r": 40, "t": top, "b": 26},
+                                    title={"text": title, "font": {"size": s.title}, "x": 0, "xanchor": "left",
+                                           "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 6}},
+                                    legend=legend),
+                      showlegend=several, barmode="group", height=int(max(200, per_bar * len(labels) + top + 26)),
+                      bargap=0.25, bargroupgap=0.05,
+                      xaxis=axis_style(presenter, range=[0, largest * 1.15], dtick=max(1, largest // 8 or 1)),
                       yaxis=axis_style(presenter, autorange="reversed", automargin=True,
                                        tickfont={"size": s.font}))
     return fig

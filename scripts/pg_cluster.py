@@ -4,7 +4,7 @@ The same binaries as scripts/ensure_postgres.sh (Debian's `postgresql`, which `m
 cluster in its own folder on its own port, so stopping it disturbs no other test. As root the server runs as
 the package's `postgres` user, which refuses to run as root.
 
-    cluster = Cluster(Path("/tmp/x"), port=55490)
+    cluster = Cluster()      # a new folder under the temporary folder, a free port
     cluster.start()          # initdb the first time; prints nothing
     cluster.url              # postgresql://postgres@127.0.0.1:55490/safecracker
     cluster.stop()           # fast shutdown: every connection is dropped, as in a real outage
@@ -17,6 +17,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,11 +38,13 @@ def free_port() -> int:
 
 
 class Cluster:
-    def __init__(self, folder: Path, port: int | None = None):
+    def __init__(self, folder: Path | None = None, port: int | None = None):
         self.bin = binaries()
         if self.bin is None:
             raise RuntimeError("PostgreSQL is not installed: `make test` installs it (scripts/ensure_postgres.sh)")
-        self.folder = Path(folder)
+        # A folder of its own directly under the temporary folder: as root, the server's user must reach it, and
+        # pytest's own temporary folders are closed to other users.
+        self.folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="safecracker-pg-"))
         self.data = self.folder / "data"
         self.port = port or free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/{DATABASE}"

@@ -23,6 +23,7 @@ bench: $(VENV)/.bench chromium
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_pages.py
 	$(PY) benchmarks/bench_browser.py
+	sh scripts/ensure_postgres.sh --install-only
 	$(PY) benchmarks/bench_class.py
 
 # Regenerates the paths recorded from torch.optim itself: tests/fixtures/torch_paths.json (the first seven

@@ -433,6 +433,11 @@ def _next_steps(the: ClassStore, code: str, token: str, slug: str, current, *, e
         return
     if not current.closed:
         steps.append(("Close answers", the.close_answers, {}, ":material/lock:"))
+        # Some teachers let the bars grow while the class answers: their choice, hidden by default.
+        if current.spread_shown:
+            steps.append(("Hide the spread", the.show_spread, {"shown": False}, ":material/visibility_off:"))
+        else:
+            steps.append(("Show the spread", the.show_spread, {}, ":material/bar_chart:"))
     elif not current.spread_shown:
         steps.append(("Show the spread", the.show_spread, {}, ":material/bar_chart:"))
     if current.closed and current.round < classroom.MAX_ROUNDS:

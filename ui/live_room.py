@@ -81,22 +81,25 @@ def the_store() -> ClassStore:
 
 
 def client_address() -> str:
-    """The address the limits on failed attempts count against. Behind proxies that the deployment says it
-    has (SAFECRACKER_TRUSTED_PROXIES=n, deploy/ sets 1 for its HAProxy), the n-th address from the right of
-    X-Forwarded-For, which the nearest trusted proxy wrote; otherwise the connection's own address, whatever
-    the request claims (a client can write any X-Forwarded-For it likes)."""
+    """The address the limits on failed attempts count against (see `address_from`)."""
     try:
         hops = int(_setting(TRUSTED_PROXIES_SETTING, "trusted_proxies") or 0)
     except ValueError:
         hops = 0
-    if hops > 0:
-        header = st.context.headers.get("X-Forwarded-For")
-        forwarded = [part.strip() for part in header.split(",")] if isinstance(header, str) else []
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= hops:
-            return forwarded[-hops][:64]
-    own = st.context.ip_address
-    return own[:64] if isinstance(own, str) and own else "loopback"  # None on loopback (and under AppTest)
+    return address_from(st.context.headers.get("X-Forwarded-For"), st.context.ip_address, hops)
+
+
+def address_from(forwarded_for, own, hops: int) -> str:
+    """Behind proxies that the deployment says it has (SAFECRACKER_TRUSTED_PROXIES=n; deploy/ sets 1 for its
+    HAProxy), the n-th address from the right of X-Forwarded-For, which the nearest trusted proxy wrote;
+    otherwise the connection's own address, whatever the request claims (a client can write any
+    X-Forwarded-For it likes, but not the addresses a proxy appends after it). "loopback" for a connection
+    from this machine (Streamlit gives None for those, and under AppTest)."""
+    if hops > 0 and isinstance(forwarded_for, str):
+        parts = [part.strip() for part in forwarded_for.split(",") if part.strip()]
+        if len(parts) >= hops:
+            return parts[-hops][:64]
+    return own[:64] if isinstance(own, str) and own else "loopback"
 
 
 # --- the room's address -----------------------------------------------------------------------------------

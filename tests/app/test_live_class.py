@@ -442,3 +442,14 @@ def test_the_device_tokens_are_the_ones_the_store_knows(store):
     joined_student(room.code, "ana")
     assert store.rejoin(room.code, student_token(ANA, room.code)) == "ana"
     assert classroom.device_token(ANA, f"student:{room.code}") == student_token(ANA, room.code)
+
+
+def test_the_client_address_trusts_x_forwarded_for_only_behind_the_proxies_the_deployment_names():
+    from ui.live_room import address_from
+
+    spoofed = "6.6.6.6, 203.0.113.5"  # a client wrote 6.6.6.6; the one proxy appended the real address
+    assert address_from(spoofed, "10.0.0.2", 0) == "10.0.0.2"  # no proxy configured: the connection itself
+    assert address_from(spoofed, "10.0.0.2", 1) == "203.0.113.5"
+    assert address_from("6.6.6.6, 198.51.100.1, 10.0.0.9", "10.0.0.2", 2) == "198.51.100.1"
+    assert address_from(None, "10.0.0.2", 1) == "10.0.0.2"  # a proxy that sent nothing
+    assert address_from(None, None, 0) == "loopback"

@@ -7,6 +7,7 @@ markdown or HTML, and never in a figure.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from urllib.parse import urlencode, urlsplit
@@ -50,11 +51,18 @@ def _setting(environment: str, secret: str) -> str | None:
     """An environment variable, else the [classroom] secret of that name, else None."""
     if os.environ.get(environment):
         return os.environ[environment]
+    value = _secrets().get(secret)
+    return None if value is None else str(value)
+
+
+@functools.cache
+def _secrets() -> dict:
+    """The [classroom] secrets, read once per process. Without a secrets.toml, Streamlit looks for the files
+    again on every access: a third of the server's time when 200 phones looked for the next question."""
     try:
-        value = st.secrets[SECRETS_SECTION][secret]
+        return dict(st.secrets[SECRETS_SECTION])
     except (FileNotFoundError, KeyError):
-        return None
-    return str(value)
+        return {}
 
 
 def database_url() -> str | None:

@@ -23,6 +23,7 @@ bench: $(VENV)/.bench chromium
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_pages.py
 	$(PY) benchmarks/bench_browser.py
+	sh scripts/ensure_postgres.sh --install-only
 	$(PY) benchmarks/bench_class.py
 	$(PY) benchmarks/bench_network.py
 

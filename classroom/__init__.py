@@ -9,10 +9,25 @@ is tested on its own against SQLite and PostgreSQL.
 
 from classroom.challenge import Knob, Result, hands, knobs
 from classroom.database import URL_SETTING
-from classroom.errors import ClassroomError
+from classroom.errors import ClassroomError, ClassroomUnavailable
+from classroom.export import to_csv
 from classroom.nicknames import MAX_NICKNAME, clean_nickname
-from classroom.store import Answer, ClassStore, Current, Room, Submission
-from classroom.tokens import CODE_ALPHABET, CODE_LENGTH, clean_code
+from classroom.store import (
+    DEFAULT_ROOM_CAP,
+    MAX_ROUNDS,
+    Answer,
+    ClassStore,
+    Current,
+    Glance,
+    MyEntry,
+    Progress,
+    Room,
+    Rounds,
+    Submission,
+)
+from classroom.tokens import CODE_ALPHABET, CODE_LENGTH, clean_code, device_token, is_device_secret
 
-__all__ = ["CODE_ALPHABET", "CODE_LENGTH", "MAX_NICKNAME", "URL_SETTING", "Answer", "ClassStore", "ClassroomError",
-           "Current", "Knob", "Result", "Room", "Submission", "clean_code", "clean_nickname", "hands", "knobs"]
+__all__ = ["CODE_ALPHABET", "CODE_LENGTH", "DEFAULT_ROOM_CAP", "MAX_NICKNAME", "MAX_ROUNDS", "URL_SETTING", "Answer",
+           "ClassStore", "ClassroomError", "ClassroomUnavailable", "Current", "Glance", "Knob", "MyEntry", "Progress",
+           "Result", "Room", "Rounds", "Submission", "clean_code", "clean_nickname", "device_token", "hands",
+           "is_device_secret", "knobs", "to_csv"]

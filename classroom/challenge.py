@@ -108,3 +108,22 @@ def rank_key(result: Result) -> tuple:
     if result.diverged_at is None and result.final_distance is not None:
         return (1, 0, result.final_distance)
     return (2, 0, 0.0)
+
+
+def title(optimizer: str, vault: str, steps: int) -> str:
+    """The challenge in words, as the phones and the export name it."""
+    hand = optim.get(optimizer).title if optimizer in optim.OPTIMIZERS else optimizer
+    surface = landscapes.LANDSCAPES[vault].title if vault in landscapes.LANDSCAPES else vault
+    return f"{hand} on {surface}, {steps} steps"
+
+
+def outcome_words(result: Result, steps: int | None = None) -> str:
+    """What a run did, in the words the phone, the projector and the export share."""
+    if result.settled_at is not None:
+        return f"settled on the combination at step {result.settled_at}"
+    if result.diverged_at is not None:
+        return f"spun off at step {result.diverged_at}"
+    if result.final_distance is not None:
+        return f"still searching: {result.final_distance:.3g} from the combination" + \
+            (f" after {steps} steps" if steps else "")
+    return "ended off the map"

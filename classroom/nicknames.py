@@ -2,7 +2,9 @@
 
 Cleaning never makes a hostile name safe to render as markup (the pages show nicknames as plain text);
 it removes what would make two names look alike or scramble a table: invisible format characters
-(zero-width joiners, right-to-left overrides), control characters and runs of blank space.
+(zero-width joiners, right-to-left overrides), control characters and runs of blank space. Two names are
+the same name in a room when they differ only in case (`nickname_key`) or only in letters that look alike
+(`look_alike_key`: "аlice" with a Cyrillic а is "alice").
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 
 from classroom.errors import ClassroomError
+from classroom.lookalikes import skeleton
 
 MAX_NICKNAME = 30
 
@@ -35,3 +38,9 @@ def clean_nickname(typed: object) -> str:
 def nickname_key(name: str) -> str:
     """Two nicknames that differ only in case are the same nickname in a room."""
     return name.casefold()
+
+
+def look_alike_key(name: str) -> str:
+    """Two nicknames a reader cannot tell apart on a projector (Cyrillic а for Latin a, 0 for o, I for l)
+    are the same nickname in a room."""
+    return skeleton(name)

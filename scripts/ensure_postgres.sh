@@ -3,6 +3,7 @@
 # only when missing), a cluster of its own in a temporary folder, listening on loopback only, on a port of
 # its own. Prints the database URL on stdout and everything else on stderr, so a Makefile can capture it:
 #   SAFECRACKER_TEST_POSTGRES_URL=$(sh scripts/ensure_postgres.sh)
+# With --install-only it installs the binaries (for clusters of one's own, scripts/pg_cluster.py) and stops.
 set -e
 PORT="${SAFECRACKER_PG_PORT:-55432}"
 DATA="${SAFECRACKER_PG_DIR:-${TMPDIR:-/tmp}/safecracker-postgres-$PORT}"
@@ -16,6 +17,7 @@ if [ -z "$(bin_dir)" ] || [ ! -x "$(bin_dir)/initdb" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
 fi
 BIN="$(bin_dir)"
+[ "${1:-}" = "--install-only" ] && exit 0
 
 # The server refuses to run as root: as root it runs as the package's `postgres` user.
 if [ "$(id -u)" = 0 ]; then

@@ -264,8 +264,7 @@ def _teacher_question(the: ClassStore, code: str, token: str, presenter: bool) -
     answer = lesson.options[lesson.correct]
     text, measured, spun_off = lessons.summary(slug)
     widgets.summary(text, spun_off=spun_off)
-    st.plotly_chart(lessons.figure(slug, page.figure_layout()), width="stretch", key=f"live_chart_{slug}",
-                    config={"displaylogo": False})
+    lessons.show(slug, f"live_chart_{slug}", page.figure_layout())
     st.markdown("#### Why")
     st.markdown(f"**Measured on these runs:** {measured}")
     st.markdown(lesson.explanation)

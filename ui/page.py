@@ -70,9 +70,11 @@ def figure_layout(above_px: int = 0) -> tuple[str, int | None]:
 
 def story_and_chart(presenter: bool):
     """Two containers, the words about a run and its figure, in reading order for the screen: the figure
-    first in presenter mode (it must start near the top of a 720 px projector), the words first otherwise."""
+    first in presenter mode (it must start near the top of a 720 px projector) and on a phone (the map and
+    Play on the first screen, the numbers and words under them), the words first on a desk."""
     first, second = st.container(), st.container()
-    return (second, first) if presenter else (first, second)
+    chart_first = presenter or figure_layout()[0] == "phone"
+    return (second, first) if chart_first else (first, second)
 
 
 def links(exclude: str | None = None) -> None:

@@ -200,8 +200,8 @@ def paths(scenes: tuple[Scene, ...]) -> list[viz.PathView]:
 
 # Figures are shared objects, not copies (see ui/figures.py).
 @st.cache_resource(max_entries=32, show_spinner=False)
-def race_figure(scenes: tuple, screen: tuple):
-    return figures.frozen(viz.crack_figure(scenes[0].surface, paths(scenes), layout=screen[0], height=screen[1]))
+def race_figure(scenes: tuple, screen: tuple) -> viz.Replay:
+    return figures.frozen_replay(viz.replay(scenes[0].surface, paths(scenes), layout=screen[0], height=screen[1]))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

@@ -89,6 +89,21 @@ def styles_for(keys) -> list[OptimizerStyle]:
     return [style_at(i, label_for(key)) for i, key in enumerate(keys)]
 
 
+# Dash names as runs of (on, off, on, off, ...) in units of the line's width (at least 3 px), the proportions
+# plotly.js gives them, so a path drawn on the player's canvas matches its legend sample drawn by plotly.
+_DASH_UNITS = {"solid": (), "dot": (1, 1), "dash": (3, 3), "longdash": (5, 5), "dashdot": (3, 1, 1, 1),
+               "longdashdot": (5, 2, 1, 2)}
+
+
+def dash_pattern(dash: str, width: float) -> list[float]:
+    """A line dash as on/off lengths in px for a canvas (`setLineDash`): a plotly dash name scaled by the
+    line's `width`, or plotly's own "6px,3px,..." list as it stands; [] is a solid line."""
+    if dash in _DASH_UNITS:
+        unit = max(float(width), 3.0)
+        return [round(unit * u, 2) for u in _DASH_UNITS[dash]]
+    return [float(part.strip().removesuffix("px")) for part in dash.split(",") if part.strip()]
+
+
 def rgba(color: str, alpha: float) -> str:
     """'#RRGGBB' with an alpha, as the 'rgba(r, g, b, a)' string Plotly understands."""
     r, g, b = (int(color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))

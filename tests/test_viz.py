@@ -156,6 +156,50 @@ def test_the_first_hands_get_colours_that_do_not_look_alike():
         assert not {viz.style.OKABE_ITO[one], viz.style.OKABE_ITO[other]} <= firsts
 
 
+def test_paths_and_contours_stand_out_three_to_one_on_every_background():
+    """WCAG 2.2's 1.4.11: the lines a chart is read by reach 3:1 against what they are drawn on, every colour of
+    the landscape and the loss plot's white card; a light path does through its ink outline (casing)."""
+    contrast = viz.style.contrast
+    for color in PATH_PALETTE:
+        casing = viz.style.casing_for(color)
+        for background in viz.style.PLOT_BACKGROUNDS:
+            if casing is None:
+                assert contrast(color, background) >= 3, (color, background)
+            else:
+                assert contrast(casing, background) >= 3 and contrast(color, casing) >= 3, (color, background)
+        assert casing is not None or color == "#000000"
+    for background in viz.style.PLOT_BACKGROUNDS:
+        assert contrast(viz.style.CONTOUR_INK, background) >= 3, background
+    # The replay draws each light path with its casing, on the map and on the loss curve.
+    replay = viz.replay(ROSENBROCK, race(20))
+    for trail in layers(replay, "trail"):
+        if trail["subplot"] in (MAP, LOSS) and "rgba" not in trail["color"]:
+            assert ("casing" in trail) == (viz.style.casing_for(trail["color"]) is not None)
+    # Ratios as WCAG computes them: black on white 21:1, and a translucent colour judged as laid on its ground.
+    assert contrast("#000000", "#ffffff") == pytest.approx(21) and contrast("#777777", "#ffffff") == pytest.approx(
+        4.48, abs=0.01)
+    assert contrast("rgba(0, 0, 0, 0.5)", "#ffffff") == pytest.approx(contrast("#808080", "#ffffff"), abs=0.05)
+
+
+def test_the_themes_text_and_marks_meet_wcag_contrast():
+    """The app's two themes (.streamlit/config.toml): text 4.5:1 on the page and on the sidebar and widget
+    backgrounds, the accent (buttons, focus rings, the slider) 3:1 on the page; and the fixed ink that figures
+    write with (dial scales, legends on their pale box, phone tick labels) 4.5:1 on white."""
+    import tomllib
+
+    theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
+    contrast = viz.style.contrast
+    for name in ("light", "dark"):
+        colours = theme[name]
+        backgrounds = [colours["backgroundColor"], colours["secondaryBackgroundColor"],
+                       theme[name]["sidebar"]["backgroundColor"]]
+        for background in backgrounds:
+            assert contrast(colours["textColor"], background) >= 4.5, (name, background)
+        assert contrast(colours["primaryColor"], colours["backgroundColor"]) >= 3, name
+    assert contrast(viz.style.INK, "#ffffff") >= 4.5
+    assert contrast(viz.style.INK, "rgba(255, 255, 255, 0.75)") >= 4.5
+
+
 def test_unknown_optimizers_get_a_valid_style():
     a = style_for("lion")
     assert a.label == "Lion"

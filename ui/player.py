@@ -53,12 +53,14 @@ def show(replay: viz.Replay, key: str, *, name: str, description: str, screen: s
     st.plotly_chart). Returns the map's selection event."""
     keys = panel_keys(replay, key)
     extra = {"on_select": on_select, "selection_mode": "points"} if on_select else {}
-    event = st.plotly_chart(replay.panels[0], width="stretch", key=keys[0], config=CONFIG, **extra)
+    # A phone shows plotly's toolbar all the time, over the top of the map: it goes.
+    config = {**CONFIG, "displayModeBar": False} if screen == "phone" else CONFIG
+    event = st.plotly_chart(replay.panels[0], width="stretch", key=keys[0], config=config, **extra)
     ident, text = motion_bytes(replay)
     head = json.dumps({"id": ident, "panels": keys, "name": name, "description": description, "size": screen})
     # One JSON document, its motion part serialised once per replay (see motion_bytes).
     payload = head[:-1].encode() + b', "motion": ' + text + b"}"
     _player(key=f"{key}_player", data=payload, height="content")
     for panel, panel_key in zip(replay.panels[1:], keys[1:], strict=True):
-        st.plotly_chart(panel, width="stretch", key=panel_key, config=CONFIG)
+        st.plotly_chart(panel, width="stretch", key=panel_key, config=config)
     return event

@@ -1,4 +1,5 @@
-// Safecracker's screen element (see ui/screen.py): reports a narrow window (and a presenter's window height).
+// Safecracker's screen element (see ui/screen.py): reports a narrow window (and a presenter's window height),
+// and marks the page with the theme in force.
 export default function (component) {
   const { data, setStateValue } = component;
   const isNarrow = () => window.innerWidth < data.limit;
@@ -11,6 +12,10 @@ export default function (component) {
     if (data.wantHeight && tall() !== data.height) setStateValue("height", tall());
   };
   window.__safecrackerReport();
+  // The theme in force, for the page's styling (assets/style.css): the page's own background says it, and this
+  // runs again whenever the theme changes.
+  const [r, g, b] = (getComputedStyle(document.body).backgroundColor.match(/\d+/g) || [255, 255, 255]).map(Number);
+  document.documentElement.dataset.scheme = 0.2126 * r + 0.7152 * g + 0.0722 * b < 128 ? "dark" : "light";
   if (window.__safecrackerInstalled) return;
   window.__safecrackerInstalled = true;
 

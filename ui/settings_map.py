@@ -30,10 +30,13 @@ from lab.sweeps import (
     run_rows,
     theory_agreement,
 )
-from ui import scene, url_state, widgets
+from ui import page, scene, url_state, widgets
 from viz.style import INK, SPUN_OFF, phone_layout, sizes
 
 CRACK_PAGE = "pages/1_Crack_the_safe.py"
+# On a projector, what the page puts above the heatmap on the first screen: the header, the title, the tabs and
+# the colouring's choice.
+PRESENTER_AROUND_PX = 300
 NOT_CRACKED_COLOR = "#e3e8ee"
 
 
@@ -241,8 +244,11 @@ def basin_figure(grid: BasinGrid, index: np.ndarray, presenter: bool = False) ->
 # Figures are kept as objects (cache_resource), not pickled copies (cache_data): unpickling a Figure re-validates
 # every property, which costs more than building these; st.plotly_chart only reads them (it copies via to_dict).
 @st.cache_resource(max_entries=32, show_spinner=False)
-def cached_heatmap_figure(grid: Grid, metric: str, presenter: bool = False, phone: bool = False) -> go.Figure:
+def cached_heatmap_figure(grid: Grid, metric: str, presenter: bool = False, phone: bool = False,
+                          height: int | None = None) -> go.Figure:
     fig = heatmap_figure(grid, grid_outcome(grid, rows=cached_rows), metric, presenter)
+    if height:
+        fig.update_layout(height=height)
     return phone_layout(fig) if phone else fig
 
 
@@ -382,9 +388,10 @@ def heatmap_tab(grid: Grid, presenter: bool) -> None:
                                           help="Replay the run named above, step by step, on Crack the safe."):
             open_in_crack(sweeps.cell_query(grid, *best))
     with chart:
-        event = st.plotly_chart(cached_heatmap_figure(grid, metric, presenter, widgets.on_phone()), width="stretch",
-                                key="settings_cells", on_select="rerun", selection_mode="points",
-                                config={"displaylogo": False})
+        height = page.presenter_height(PRESENTER_AROUND_PX) if presenter else None
+        figure = cached_heatmap_figure(grid, metric, presenter, widgets.on_phone(), height)
+        event = st.plotly_chart(figure, width="stretch", key="settings_cells", on_select="rerun",
+                                selection_mode="points", config={"displaylogo": False})
         st.caption("Hover over a square to read its run; click it to open that run in Crack the safe.")
     clicked = widgets.clicked_point(event)
     if clicked is not None:

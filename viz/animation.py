@@ -49,6 +49,7 @@ from viz.style import (
     OptimizerStyle,
     axis_style,
     base_layout,
+    casing_for,
     dash_pattern,
     rgba,
     sizes,
@@ -67,12 +68,13 @@ SPARSE_MARKS = 16
 # degrees right of it; a value beyond the bounds parks the needle a little past the end of the scale.
 DIAL_SWEEP = 150.0
 DIAL_OVERSHOOT = 12.0
-# The y dial's centre, right of the x dial's (radius 1) on their shared subplot.
+# The dials' centres on their shared subplot: the y dial right of the x dial (radius 1).
 DIAL_GAP = 2.9
-# The dials' subplot in data units: both faces, and the readout under them.
+DIAL_CENTRES = ((0.0, 0.0), (DIAL_GAP, 0.0))
+# The dials' subplot in data units: both faces, the stars on their rims and the readout under them.
+READOUT_Y = -1.3
 DIAL_X = (-1.3, DIAL_GAP + 1.3)
 DIAL_Y = (-1.45, 1.3)
-READOUT_Y = -1.3
 # A whole replay takes about this long; a short run gets at most this long per step.
 REPLAY_MS = 9000
 STEP_MS = 200
@@ -236,6 +238,12 @@ def _legend_copy(trace: go.Scatter) -> go.Scatter:
                       hoverinfo="skip")
 
 
+def _casing(color: str, px: float) -> dict:
+    """A light path's ink outline (`viz.style.casing_for`), `px` wide on each side of the line."""
+    casing = casing_for(color)
+    return {} if casing is None else {"casing": [casing, round(px, 2)]}
+
+
 def _sparse(path: PathView) -> list[int]:
     end = timeline_end(path)
     every = max(1, math.ceil(end / SPARSE_MARKS))
@@ -271,7 +279,7 @@ def _path_motion(motion: _Motion, track: _Track, map_bounds, s, dec: int) -> int
                              "size": s.head, "color": rgba(st.color, 0.25), "line": [INK, 1.5]})
     points = motion.add_series(_column(p.points[:, 0], dec), _column(p.points[:, 1], dec))
     motion.trails.append({"kind": "trail", "subplot": MAP, "group": group, "series": points, "color": st.color,
-                          "width": s.line, "dash": dash_pattern(st.dash, s.line)})
+                          "width": s.line, "dash": dash_pattern(st.dash, s.line), **_casing(st.color, 0.9 * s.scale)})
 
     marks = _sparse(p)
     mx, my = [float(p.points[k, 0]) for k in marks], [float(p.points[k, 1]) for k in marks]
@@ -329,7 +337,7 @@ def _loss(motion: _Motion, tracks: list[_Track], axis: LossAxis, s) -> list:
         curve = motion.add_series(None, [sig(v) for v in _loss_units(axis, y)])
         motion.trails.append({"kind": "trail", "subplot": LOSS, "group": p.label, "series": curve,
                               "color": st.color, "width": round(s.line * 0.8, 2),
-                              "dash": dash_pattern(st.dash, s.line * 0.8)})
+                              "dash": dash_pattern(st.dash, s.line * 0.8), **_casing(st.color, 0.6 * s.scale)})
         motion.heads.append({"kind": "head", "subplot": LOSS, "group": p.label, "series": curve,
                              "symbol": st.symbol, "size": round(0.8 * s.head, 1), "color": st.color,
                              "line": [INK, 1.0]})
@@ -362,7 +370,7 @@ def _dials(motion: _Motion, tracks: list[_Track], series: list[int], landscape, 
     hands). A "dial" layer reads a hand's series of points (`series`); its angle is worked out as
     `_dial_angle` does, clockwise from 12 o'clock."""
     static = {"xaxis": "x3", "yaxis": "y3", "showlegend": False, "hoverinfo": "skip", "meta": "dial"}
-    centres = (0.0, DIAL_GAP)
+    centres = DIAL_CENTRES
     ranges = landscape.bounds
     traces = []
 
@@ -374,49 +382,52 @@ def _dials(motion: _Motion, tracks: list[_Track], series: list[int], landscape, 
         return xs, ys
 
     fx, fy = _dial_xy(np.linspace(0, 360, 121), 1.0)
-    face = joined([(fx + c, fy) for c in centres])
+    face = joined([(fx + cx, fy + cy) for cx, cy in centres])
     traces.append(go.Scatter(x=face[0], y=face[1], mode="lines", fill="toself", fillcolor=CARD,
                              line={"color": "rgba(128, 128, 128, 0.9)", "width": 2}, name="dial", **static))
     ticks = []
-    for c in centres:
+    for cx, cy in centres:
         for i, angle in enumerate(np.linspace(-DIAL_SWEEP, DIAL_SWEEP, 21)):
             inner = 0.8 if i % 5 == 0 else 0.9  # a long tick every quarter of the scale
             tx, ty = _dial_xy(angle, np.array([inner, 1.0]))
-            ticks.append((tx + c, ty))
+            ticks.append((tx + cx, ty + cy))
     tx, ty = joined(ticks)
     traces.append(go.Scatter(x=tx, y=ty, mode="lines", line={"color": "rgba(90, 90, 90, 0.9)", "width": 1.5},
                              name="ticks", **static))
     lx, ly = _dial_xy(np.array([-DIAL_SWEEP, 0, DIAL_SWEEP]), 0.6)
-    traces.append(go.Scatter(x=np.round(np.concatenate([lx + c for c in centres]), 4), y=np.round(np.tile(ly, 2), 4),
+    traces.append(go.Scatter(x=np.round(np.concatenate([lx + cx for cx, _ in centres]), 4),
+                             y=np.round(np.concatenate([ly + cy for _, cy in centres]), 4),
                              mode="text", text=[f"{v:.3g}" for lo, hi in ranges for v in (lo, (lo + hi) / 2, hi)],
                              textfont={"size": s.small, "color": INK}, name="scale", **static))
     if landscape.minima:
         stars = [(_dial_xy(_dial_angle(m[axis], *ranges[axis]), 1.13), centres[axis])
                  for axis in (0, 1) for m in landscape.minima]
-        traces.append(go.Scatter(x=[round(float(x) + c, 4) for (x, _), c in stars],
-                                 y=[round(float(y), 4) for (_, y), _ in stars], mode="markers",
+        traces.append(go.Scatter(x=[round(float(x) + c[0], 4) for (x, _), c in stars],
+                                 y=[round(float(y) + c[1], 4) for (_, y), c in stars], mode="markers",
                                  name="the combination", marker={"symbol": "star", "size": s.head,
                                                                  "color": COMBINATION_COLOR,
                                                                  "line": {"color": INK, "width": 1}}, **static))
 
-    dial = {"subplot": DIALS, "cy": 0, "sweep": DIAL_SWEEP, "overshoot": DIAL_OVERSHOOT}
+    dial = {"subplot": DIALS, "sweep": DIAL_SWEEP, "overshoot": DIAL_OVERSHOOT}
     if not race:
         track = tracks[0]
-        for axis, c in enumerate(centres):
+        for axis, (cx, cy) in enumerate(centres):
             lo, hi = ranges[axis]
             motion.heads.append({"kind": "dial", **dial, "group": track.path.label, "series": series[0], "axis": axis,
-                                 "cx": c, "lo": lo, "hi": hi, "radius": 0.78, "needle": True,
+                                 "cx": cx, "cy": cy, "lo": lo, "hi": hi, "radius": 0.78, "needle": True,
                                  "color": track.style.color, "width": round(4 * s.scale, 2)})
             motion.heads.append({"kind": "label", "subplot": DIALS, "group": None, "series": series[0], "axis": axis,
-                                 "x": c, "y": READOUT_Y, "prefix": f"{'xy'[axis]} = ", "digits": 4, "size": s.font})
-        traces.append(go.Scatter(x=list(centres), y=[0, 0], mode="markers", name="hub",
+                                 "x": cx, "y": cy + READOUT_Y, "prefix": f"{'xy'[axis]} = ", "digits": 4,
+                                 "size": s.font})
+        traces.append(go.Scatter(x=[c[0] for c in centres], y=[c[1] for c in centres], mode="markers", name="hub",
                                  marker={"color": INK, "size": s.head * 0.9}, **static))
     else:
         for track, index in zip(tracks, series, strict=True):
-            for axis, c in enumerate(centres):
+            for axis, (cx, cy) in enumerate(centres):
                 lo, hi = ranges[axis]
                 motion.heads.append({"kind": "dial", **dial, "group": track.path.label, "series": index,
-                                     "axis": axis, "cx": c, "lo": lo, "hi": hi, "radius": 0.86, "needle": False,
+                                     "axis": axis, "cx": cx, "cy": cy, "lo": lo, "hi": hi, "radius": 0.86,
+                                     "needle": False,
                                      "symbol": track.style.symbol, "size": round(s.head * 0.9, 1),
                                      "color": track.style.color, "line": [INK, 1.0]})
     return traces
@@ -514,10 +525,25 @@ class _Geometry:
 
     @classmethod
     def _presenter(cls, show_loss: bool, show_dials: bool, height: int | None) -> _Geometry:
-        # 520 px fits a 1280x720 projector under the title with the controls below; a taller screen passes its
-        # own height. Dials of 165 px: 120 px across each face, and the readout under it.
-        return cls._side_by_side("presenter", height or 520, {"l": 70, "r": 20, "t": 56, "b": 58}, 0.42, 0.6, 168,
-                                 64, show_loss, show_dials)
+        # Three columns, each the plots' whole height: the square map, the loss curve, and the two dials (a
+        # loss curve over the dials, with dials 120 px across, was a strip on a 720 px screen). 440 px fits a
+        # 1280x720 projector under the title and the race's tabs with the controls below; a taller screen passes
+        # its own height. No axis titles under the plots: the dials say x and y, and the controls say step.
+        height = height or 440
+        margin = {"l": 56, "r": 16, "t": 48, "b": 40}
+        # The map as wide as it is tall on a 1280 px projector (plots ~1,150 px wide), within bounds that leave
+        # the loss curve and the dials their room on any projector.
+        square = (height - margin["t"] - margin["b"]) / 1150
+        map_right = min(max(square, 0.3), 0.4) if (show_loss or show_dials) else 0.86
+        loss_x = (map_right + 0.11, 0.61 if show_dials else 1.0)
+        dials_x = (0.7, 1.0) if show_loss else (0.45, 1.0)
+        return cls(
+            "presenter", height, margin, (0.0, map_right), (0.0, 1.0),
+            (loss_x, (0.0, 1.0)) if show_loss else None,
+            (dials_x, (0.0, 1.0)) if show_dials else None,
+            colorbar={"x": map_right + 0.008, "xanchor": "left", "len": 1.0, "y": 0.5},
+            legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
+        )
 
     @classmethod
     def _phone(cls, show_loss: bool, show_dials: bool) -> _Geometry:
@@ -548,20 +574,25 @@ class _Geometry:
 def _map_layout(landscape, geo: _Geometry, s, presenter: bool, title: str | None) -> dict:
     (x0, x1), (y0, y1) = landscape.bounds
     phone = geo.layout == "phone"
+    bare = geo.layout != "desk"  # no axis titles: a phone's map has no room, a projector's dials say x and y
     ax = axis_style(presenter, showgrid=False, zeroline=False, ticks="outside")
     if phone:
-        # Tick labels inside the map: every pixel of the narrow screen goes to the map itself.
-        ax.update(ticks="", ticklabelposition="inside", tickfont={"size": s.small, "color": INK})
+        # No tick labels: every pixel of the narrow screen goes to the map itself (the dials and the hover label
+        # give the numbers).
+        ax.update(ticks="", showticklabels=False)
+    if bare:
+        # Without a title an axis needs no room for one (plotly's automatic margin keeps it all the same).
+        ax.update(automargin=False)
     margin = geo.map_margin if phone else geo.margin
     layout = base_layout(
         presenter, height=geo.map_height if phone else geo.height,
         margin={**margin, "t": margin["t"] + (30 if title else 0)},
         legend={**base_layout(presenter)["legend"], **geo.legend},
-        xaxis={**ax, "domain": list(geo.map_x), "range": [x0, x1], "title": {"text": "" if phone else "x"},
+        xaxis={**ax, "domain": list(geo.map_x), "range": [x0, x1], "title": {"text": "" if bare else "x"},
                # A square map narrower than its panel keeps to the colour bar's side on a projector (the panel
                # is wide there), and to the left elsewhere.
                "constrain": "domain", "constraintoward": "right" if geo.layout == "presenter" else "left"},
-        yaxis={**ax, "domain": list(geo.map_y), "range": [y0, y1], "title": {"text": "" if phone else "y"},
+        yaxis={**ax, "domain": list(geo.map_y), "range": [y0, y1], "title": {"text": "" if bare else "y"},
                "constrain": "domain", "constraintoward": "top"},
     )
     if max(x1 - x0, y1 - y0) <= LOCKED_ASPECT * min(x1 - x0, y1 - y0):
@@ -587,7 +618,7 @@ def _rest_layout(geo: _Geometry, loss_ax: LossAxis | None, tracks, last: int, s,
         (lx0, lx1), (ly0, ly1) = geo.loss
         y_range = loss_ax.range([loss_ax.y(t.path.loss) for t in tracks])
         layout["xaxis2"] = axis_style(presenter, domain=[lx0, lx1], anchor="y2", range=[0, max(last, 1)],
-                                      title={"text": "step"})
+                                      title={"text": "" if presenter else "step"}, automargin=not presenter)
         # Ticks and title on the right: on the left they would collide with the map's colour bar.
         layout["yaxis2"] = axis_style(presenter, domain=[ly0, ly1], anchor="x2", title={"text": loss_ax.name},
                                       side="right", **log_ticks(loss_ax, y_range))
@@ -599,14 +630,11 @@ def _rest_layout(geo: _Geometry, loss_ax: LossAxis | None, tracks, last: int, s,
         layout["xaxis3"] = {**hidden, "domain": [dx0, dx1], "range": list(DIAL_X), "anchor": "y3"}
         layout["yaxis3"] = {**hidden, "domain": [dy0, dy1], "range": list(DIAL_Y), "anchor": "x3",
                             "scaleanchor": "x3", "scaleratio": 1}
-        # Over each dial's centre in paper units (the pair is centred in its domain once the aspect is locked).
-        width = DIAL_X[1] - DIAL_X[0]
-        for axis in (0, 1):
-            frac = (axis * DIAL_GAP - DIAL_X[0]) / width
-            # On a projector the pair of dials is narrow for its large type: the short title.
+        for axis, (cx, cy) in enumerate(DIAL_CENTRES):
+            # On a projector the dials are narrow for their large type: the short title.
             every_run = " · every run" if race and geo.layout != "presenter" else ""
             annotations.append({"text": f"{'xy'[axis]} dial{every_run}", "showarrow": False,
-                                "xref": "x3 domain", "yref": "paper", "x": frac, "y": dy1,
+                                "xref": "x3", "yref": "y3", "x": cx, "y": cy + DIAL_Y[1],
                                 "xanchor": "center", "yanchor": "bottom", "font": {"size": s.small}})
     layout["annotations"] = annotations
     layout["shapes"] = shapes

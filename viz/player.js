@@ -10,7 +10,8 @@
 // at or before k. Each layer is drawn, in order, on the subplot it names ("xy", "x2y2", ...) of whichever
 // panel holds it, in the subplot's data units; layers with a `group` are hidden while the legend entries of
 // that legendgroup are switched off.
-//   trail  {series, color, width, dash}: the polyline of the series' points 0..k (a null breaks it)
+//   trail  {series, color, width, dash[, casing]}: the polyline of the series' points 0..k (a null breaks it),
+//          over an outline `casing` = [colour, px each side] where given
 //   marks  {x, y, t, symbol, size, color, line}: mark j shows once k >= t[j]; line[j] is [colour, width] or null
 //   head   {series, symbol, size, color, line}: one marker where the series rests at k
 //   dial   {series, axis, cx, cy, lo, hi, radius, sweep, overshoot, needle, ...}: the series' x (axis 0) or y
@@ -276,10 +277,15 @@ function drawLayer(layer, plot, k, allSeries) {
         else { ctx.moveTo(px(point[0]), py(point[1])); open = true; }
       }
       ctx.setLineDash(layer.dash || []);
-      ctx.lineWidth = layer.width;
-      ctx.strokeStyle = layer.color;
       ctx.lineJoin = "round";
       ctx.lineCap = (layer.dash || []).length ? "butt" : "round";
+      if (layer.casing) {
+        ctx.lineWidth = layer.width + 2 * layer.casing[1];
+        ctx.strokeStyle = layer.casing[0];
+        ctx.stroke();
+      }
+      ctx.lineWidth = layer.width;
+      ctx.strokeStyle = layer.color;
       ctx.stroke();
       ctx.setLineDash([]);
       break;

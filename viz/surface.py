@@ -12,10 +12,10 @@ from viz.isolines import isolines
 from viz.paths import PathView
 from viz.raster import colorize, png_data_uri
 from viz.scales import LossColour, loss_colour
-from viz.style import COMBINATION_COLOR, INK, LANDSCAPE_COLORSCALE, base_layout, sizes, styles_for
+from viz.style import COMBINATION_COLOR, CONTOUR_INK, INK, LANDSCAPE_COLORSCALE, base_layout, sizes, styles_for
 
 CONTOUR_LEVELS = 14
-ISOLINE_COLOR = "rgba(40, 48, 56, 0.4)"
+ISOLINE_COLOR = CONTOUR_INK
 # Hover text shared by every landscape view; customdata carries the real loss, since on a log scale z does not.
 LANDSCAPE_HOVER = "x %{x:.4g}<br>y %{y:.4g}<br>loss %{customdata:.4g}<extra>landscape</extra>"
 

@@ -10,6 +10,7 @@ rules)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import viz
@@ -71,14 +72,22 @@ def _seek(tab, k: int) -> None:
     tab.evaluate("(k) => document.querySelector('.sc-player').scPlayer.seek(k)", k)
 
 
-def _check_step(state: dict, path: viz.PathView, k: int) -> None:
+def _on_map(path: viz.PathView, landscape, margin: float = 0.05) -> list[bool]:
+    """Which of the path's points lie on the map, clear of its edges (the canvas is clipped to the map)."""
+    (x0, x1), (y0, y1) = landscape.bounds
+    dx, dy = margin * (x1 - x0), margin * (y1 - y0)
+    return [bool(x0 + dx < x < x1 - dx and y0 + dy < y < y1 - dy) for x, y in path.points]
+
+
+def _check_step(state: dict, path: viz.PathView, k: int, landscape) -> None:
     """At step k the hand is at point k, its trail covers the points before, and the points to come are empty."""
-    points = state["pixels"]
-    assert points[k][3] > 200, f"the hand at step {k}"
+    points, seen = state["pixels"], _on_map(path, landscape)
+    if seen[k]:
+        assert points[k][3] > 200, f"the hand at step {k}"
     for i in range(0, k, 7):
-        assert points[i][3] > 0, f"step {i} drawn at step {k}"
+        assert not seen[i] or points[i][3] > 0, f"step {i} drawn at step {k}"
     # Well ahead of the hand (beyond its marker's reach) nothing is drawn yet.
-    ahead = [i for i in range(k + 6, len(points), 5)]
+    ahead = [i for i in range(k + 6, len(points), 5) if seen[i]]
     assert all(points[i][3] == 0 for i in ahead), f"nothing after step {k}"
 
 
@@ -90,7 +99,9 @@ def test_play_replays_the_path_from_the_start_and_opens_on_the_end(open_replay):
     before = _probe(tab, points)
     assert before["step"] == before["last"] == 120 and not before["playing"]
     assert before["image"] == "data:image/png;base64,"  # the landscape, drawn once by plotly
-    assert all(p[3] > 0 for p in before["pixels"][::5]), "opens on the whole path"
+    seen = _on_map(path, ROSENBROCK)
+    assert sum(seen) > 60 and all(p[3] > 0 for p, on in zip(before["pixels"], seen, strict=True) if on), \
+        "opens on the whole path"
 
     tab.get_by_role("button", name="Play").click()
     tab.wait_for_timeout(1500)
@@ -101,7 +112,7 @@ def test_play_replays_the_path_from_the_start_and_opens_on_the_end(open_replay):
     paused = _probe(tab, points)
     k = paused["step"]
     assert not paused["playing"] and 0 < k < 120
-    _check_step(paused, path, k)
+    _check_step(paused, path, k, ROSENBROCK)
     tab.wait_for_timeout(500)
     assert _probe(tab, points)["step"] == k, "Pause holds"
 
@@ -109,7 +120,7 @@ def test_play_replays_the_path_from_the_start_and_opens_on_the_end(open_replay):
     tab.get_by_role("button", name="Play").click()
     tab.wait_for_function("() => !document.querySelector('.sc-player').scPlayer.playing", timeout=30_000)
     end = _probe(tab, points)
-    assert end["step"] == 120 and all(p[3] > 0 for p in end["pixels"][::5])
+    assert end["step"] == 120 and all(p[3] > 0 for p, on in zip(end["pixels"], seen, strict=True) if on)
     assert "reached its end" in tab.inner_text(".sc-player")
     assert errors == []
 
@@ -125,7 +136,7 @@ def test_the_slider_and_the_keys_scrub_backwards_and_forwards(open_replay):
         tab.wait_for_timeout(200)
         state = _probe(tab, points)
         assert abs(state["step"] - where * 60) <= 3, (where, state["step"])
-        _check_step(state, path, state["step"])
+        _check_step(state, path, state["step"], BOWL)
 
     # The slider's own keys: one step, and to either end.
     slider.focus()
@@ -136,7 +147,7 @@ def test_the_slider_and_the_keys_scrub_backwards_and_forwards(open_replay):
     tab.keyboard.press("End")
     assert _probe(tab, points)["step"] == 60
     tab.keyboard.press("Home")
-    _check_step(_probe(tab, points), path, 0)
+    _check_step(_probe(tab, points), path, 0, BOWL)
 
     # The page's keys, away from any widget: a clicker's arrows and Page Up / Page Down, and space.
     tab.evaluate("() => document.activeElement.blur()")
@@ -196,8 +207,9 @@ def test_a_seven_run_race_replays_every_hand(open_replay):
     assert 12 < k < 120
     for path in paths:
         rest = path.head_index()[k]
-        state = _probe(tab, [path.points[rest]])
-        assert state["pixels"][0][3] > 200, path.label  # every hand's head, SGD's where it spun off
+        if _on_map(path, ROSENBROCK)[rest]:
+            state = _probe(tab, [path.points[rest]])
+            assert state["pixels"][0][3] > 200, path.label  # every hand's head, SGD's where it spun off
     tab.get_by_role("button", name="Play").click()
     tab.wait_for_function("() => !document.querySelector('.sc-player').scPlayer.playing", timeout=60_000)
     assert tab.evaluate("() => document.querySelector('.sc-player').scPlayer.step") == 120
@@ -207,12 +219,19 @@ def test_a_seven_run_race_replays_every_hand(open_replay):
 def test_a_hand_switched_off_in_the_legend_vanishes_from_the_replay(open_replay):
     paths = race(60, 3)
     tab, errors = open_replay(viz.replay(ROSENBROCK, paths), "legend")
-    adam = paths[2]
-    where = [adam.points[-1], adam.points[30]]
+    third = paths[2]  # Nesterov
+    # Its points farthest from the other hands' paths (they all end on the combination), on the map.
+    others = np.concatenate([p.points for p in paths[:2]])
+    apart = np.array([np.min(np.linalg.norm(others - point, axis=1)) for point in third.points])
+    apart[~np.array(_on_map(third, ROSENBROCK))] = 0
+    where = [third.points[i] for i in np.argsort(apart)[-3:]]
     assert all(p[3] > 0 for p in _probe(tab, where)["pixels"])
-    tab.locator("g.legend g.traces", has_text="Adam").click()
+    toggle = tab.evaluate("""(name) => { const item = [...document.querySelectorAll('g.legend g.traces')]
+        .find(g => g.textContent.startsWith(name)); const r = item.querySelector('rect.legendtoggle')
+        .getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; }""", third.label)
+    tab.mouse.click(*toggle)
     tab.wait_for_timeout(500)
-    assert all(p[3] == 0 for p in _probe(tab, where)["pixels"]), "Adam's trail and head are gone"
+    assert all(p[3] == 0 for p in _probe(tab, where)["pixels"]), "its trail and head are gone"
     assert errors == []
 
 

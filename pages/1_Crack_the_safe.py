@@ -37,6 +37,8 @@ with chart:
 
 if st.toggle("Show the vault in 3D", key="show_3d", help="The same surface as a landscape you can rotate."):
     st.plotly_chart(figures.surface_3d(current, presenter), width="stretch", key="surface_3d")
+    player.describe("surface_3d", name=f"{surface.title} in 3D, with {spec.title}'s path on it",
+                    description=f"{surface.description} {sentence}", table=figures.numbers(current))
 
 with st.expander(f"How {spec.title} turns the dials"):
     st.markdown(spec.description)

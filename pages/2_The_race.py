@@ -51,6 +51,8 @@ if side_by_side.open:
     with side_by_side:
         st.plotly_chart(race.side_by_side_figure(scenes, presenter), width="stretch", key="race_panels",
                         config={"displaylogo": False})
+        player.describe("race_panels", name=f"One map per hand on {current.surface.title}", description=sentence,
+                        table=race.numbers(scenes))
         st.caption("One map per hand, same vault and same axes: compare the shapes of the paths.")
 
 st.subheader("Leaderboard")
@@ -76,13 +78,16 @@ st.caption("Ranked: cracked (from the step a hand stays at the combination, soon
 
 st.subheader("Loss, step by step")
 words, curves = st.columns([1, 2], gap="large")
+loss_sentence = race.loss_summary(paths, current.surface)
 with words:
-    widgets.summary(race.loss_summary(paths, current.surface), spun_off=spun)
+    widgets.summary(loss_sentence, spun_off=spun)
     st.caption("The gap to the lowest loss on a log scale: a straight line down means steady progress, a "
                "flat stretch a hand that has stalled, a jagged one a hand overshooting back and forth. ○ marks "
                "the crack, ✕ a spin-off.")
 with curves:
     st.plotly_chart(race.loss_chart(scenes, presenter, widgets.on_phone()), width="stretch", key="race_loss",
                     config={"displaylogo": False})
+    player.describe("race_loss", name="Every hand's loss, step by step", description=loss_sentence,
+                    table=race.numbers(scenes))
 
 page.links()

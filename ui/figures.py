@@ -46,6 +46,13 @@ def crack(scene: Scene, screen: tuple = ("desk", None)) -> viz.Replay:
     return frozen_replay(viz.replay(trajectory.landscape, paths, layout=screen[0], height=screen[1]))
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def numbers(scene: Scene) -> dict:
+    """The run's numbers as a table (dials and loss, step by step), for a screen reader."""
+    trajectory = runs.trajectory(scene)
+    return viz.replay_table(trajectory.landscape, [viz.path_view(trajectory, label=scene.spec.title)])
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
 def surface_3d(scene: Scene, presenter: bool = False):
     trajectory = runs.trajectory(scene)

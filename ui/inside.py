@@ -16,7 +16,7 @@ import viz
 from lab.numbers import format_loss, format_number, same_loss
 from lab.scene import Scene
 from optim.explain import Line, digits_for, explain, last_step, render, step_summary
-from ui import page, runs, url_state, widgets
+from ui import page, player, runs, url_state, widgets
 from ui.figures import frozen
 from viz.style import phone_layout
 
@@ -79,6 +79,21 @@ ROW_CONVENTION = ("**Step k is the hand's k-th turn.** It stands at point k−1,
                   "hears the click there, updates its memory, and turns the dials to point k. In the table of "
                   "all steps below, that is row k−1: each row holds a point, the click heard there, the memory "
                   "right after hearing it, and the turn made from it.")
+
+
+def arrows_table(figure) -> dict:
+    """The step's arrows in numbers, for a screen reader: each legend entry (an arrow's name and scale) with the
+    arrow of its colour as drawn from the current point (none drawn: a zero arrow)."""
+    drawn = {a.arrowcolor: a for a in figure.layout.annotations if a.showarrow}
+    rows = []
+    for trace in figure.data:
+        if trace.type != "scatter" or trace.mode != "lines" or not trace.name:
+            continue
+        arrow = drawn.get(trace.line.color)
+        along = (0.0, 0.0) if arrow is None else (arrow.x - arrow.ax, arrow.y - arrow.ay)
+        rows.append([trace.name, format_number(along[0], 4), format_number(along[1], 4)])
+    return {"caption": "Each arrow from the current point, as drawn (the legend gives each one's scale).",
+            "header": ["arrow", "along x", "along y"], "rows": rows}
 
 
 def _nudge(delta: int, last: int) -> None:
@@ -173,8 +188,10 @@ def step_view(scene: Scene, presenter: bool) -> None:
             figure.update_layout(margin={"b": 260}, legend={"orientation": "v", "y": -0.4, "yanchor": "top"})
             figure.update_traces(colorbar={"y": -0.19}, selector={"type": "contour"})
         st.plotly_chart(figure, width="stretch", key="internals", config={"displaylogo": False})
-    with right:
         text = step_summary(plain, frame, step, scene.spec.title)
+        player.describe("internals", name=f"Step {step} of {scene.spec.title} up close: the click, the memory and "
+                        "the turn as arrows", description=text, table=arrows_table(figure))
+    with right:
         widgets.summary(text, spun_off=spun_off)
         st.markdown("**Reading the arrows.** The orange-red arrow is the click (it points uphill, toward a louder "
                     "door). The thicker coloured arrows are the hand's memory; one that points the click's way shows "

@@ -64,3 +64,13 @@ def show(replay: viz.Replay, key: str, *, name: str, description: str, screen: s
     for panel, panel_key in zip(replay.panels[1:], keys[1:], strict=True):
         st.plotly_chart(panel, width="stretch", key=panel_key, config=config)
     return event
+
+
+def describe(key: str, *, name: str, description: str, table: dict | None = None) -> None:
+    """Give the chart drawn under `key` (st.plotly_chart) an accessible name and a text alternative: `name`,
+    the sentence that reads it (`description`, the one the page shows beside it) and, on demand, `table`
+    ({"caption", "header", "rows"} of strings, as `viz.animation.replay_table` makes). Call it right after
+    the chart: the table's link sits under it."""
+    data = {"id": None, "panels": [key], "name": name, "description": description, "table": table,
+            "motion": None}
+    _player(key=f"{key}_words", data=json.dumps(data, separators=(",", ":")).encode(), height="content")

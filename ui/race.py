@@ -204,6 +204,12 @@ def race_figure(scenes: tuple, screen: tuple) -> viz.Replay:
     return figures.frozen_replay(viz.replay(scenes[0].surface, paths(scenes), layout=screen[0], height=screen[1]))
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def numbers(scenes: tuple) -> dict:
+    """The race's numbers as a table (each hand's dials and loss, step by step), for a screen reader."""
+    return viz.replay_table(scenes[0].surface, paths(scenes))
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
 def side_by_side_figure(scenes: tuple, presenter: bool):
     return figures.frozen(viz.small_multiples_figure(scenes[0].surface, paths(scenes), presenter=presenter))

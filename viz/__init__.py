@@ -7,7 +7,7 @@
 Nothing here imports streamlit or optim.
 """
 
-from viz.animation import LAYOUTS, Replay, replay
+from viz.animation import LAYOUTS, Replay, replay, replay_table
 from viz.charts import (
     basin_figure,
     internals_figure,
@@ -43,6 +43,7 @@ __all__ = [
     "path_view",
     "race_summary",
     "replay",
+    "replay_table",
     "settings_heatmap",
     "small_multiples_figure",
     "standalone_html",

@@ -442,6 +442,13 @@ def table_steps(last: int, rows: int = TABLE_ROWS) -> list[int]:
     return sorted({int(v) for v in np.round(np.linspace(0, last, rows))})
 
 
+def replay_table(landscape, paths: list[PathView]) -> dict:
+    """The table a replay of `paths` carries (its `motion["table"]`), for a chart of the same runs that does not
+    move (a race's loss curves, one map per hand, the vault in 3D)."""
+    tracks = [_Track.of(p, st) for p, st in zip(paths, styles_for(p.key for p in paths), strict=True)]
+    return _table(tracks, max(timeline_end(p) for p in paths), decimals_for(landscape.extent))
+
+
 def _table(tracks: list[_Track], last: int, dec: int) -> dict:
     """The replay in numbers, for a screen reader or anyone who wants them: per listed step, each hand's dials
     and loss (where it rests then), the crack and the spin-off steps always among the rows."""

@@ -435,12 +435,7 @@ export function createPlayer(root, motion, options) {
     root.setAttribute("aria-label", `${name}: Play, Pause and the step`);
     slider.setAttribute("aria-label", `Step of the replay (0 to ${player.last})`);
     description.textContent = player.options.description || "";
-    for (const gd of panels()) {
-      // The chart's accessible name and text alternative: the sentence that reads it; the table below.
-      gd.setAttribute("role", "figure");
-      gd.setAttribute("aria-label", name);
-      gd.setAttribute("aria-describedby", description.id);
-    }
+    nameCharts(panels(), name, description.id);
   }
 
   function show(k) {
@@ -556,9 +551,48 @@ export function createPlayer(root, motion, options) {
   // A panel can be drawn, redrawn or replaced after the player (Streamlit draws its charts lazily): look for
   // it again now and then, and draw as soon as it is there.
   player.timer = doc.defaultView.setInterval(() => {
-    if (!player.playing && panels().some((gd) => painter.stale(gd))) draw(true);
+    if (!player.playing && panels().some((gd) => painter.stale(gd))) {
+      describe();
+      draw(true);
+    }
   }, 700);
   return player;
+}
+
+// A chart's accessible name and text alternative: each panel is a figure named `name` and described by the
+// element `descriptionId` (the sentence that reads the chart); the table of its numbers sits beside it.
+function nameCharts(gds, name, descriptionId) {
+  for (const gd of gds) {
+    gd.setAttribute("role", "figure");
+    gd.setAttribute("aria-label", name);
+    gd.setAttribute("aria-describedby", descriptionId);
+  }
+}
+
+// A chart that does not move: only its name, its sentence (visually hidden, for a screen reader: the page shows
+// it beside the chart) and, on demand, its numbers as a table.
+export function describeChart(root, options) {
+  const doc = root.ownerDocument;
+  installStyle(doc);
+  const uid = "sc" + (++idSeed);
+  root.classList.add("sc-player", "sc-still");
+  root.innerHTML = `<p class="sc-sr" id="${uid}-desc"></p>` + (options.table ? `
+    <details><summary>The numbers behind the picture, as a table</summary>
+      <div class="sc-scroll" tabindex="0" role="region" aria-label="The chart's numbers"></div>
+    </details>` : "");
+  root.querySelector(`#${uid}-desc`).textContent = options.description || "";
+  const details = root.querySelector("details");
+  if (details) {
+    const scroll = root.querySelector(".sc-scroll");
+    details.addEventListener("toggle", () => {
+      if (details.open && !scroll.firstChild) scroll.appendChild(buildTable(doc, options.table));
+    });
+  }
+  const name = () => nameCharts(options.panels().filter(Boolean), options.name, `${uid}-desc`);
+  name();
+  // Streamlit draws (and redraws) the chart after this element: name it again as it comes.
+  const timer = doc.defaultView.setInterval(name, 700);
+  return () => doc.defaultView.clearInterval(timer);
 }
 
 function buildTable(doc, table) {
@@ -605,9 +639,14 @@ export default function (component) {
     parentElement.appendChild(root);
   }
   const options = {
-    id: data.id, name: data.name, description: data.description, size: data.size,
+    id: data.id, name: data.name, description: data.description, size: data.size, table: data.table,
     panels: () => data.panels.map((key) => doc.querySelector(`.st-key-${CSS.escape(key)} .js-plotly-plot`)),
   };
+  if (!data.motion) {
+    root.innerHTML = "";
+    const stop = describeChart(root, options);
+    return () => { stop(); root.remove(); };
+  }
   if (root.scPlayer) {
     root.scPlayer.load(data.motion, options);
   } else {

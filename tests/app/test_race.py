@@ -14,7 +14,7 @@ import viz
 from lab.race import leaderboard
 from optim.trajectory import stays_from
 from optim.tuning import choose_rung, ladder_for
-from tests.apptest_helpers import charts, no_exception, open_page, replays, texts
+from tests.apptest_helpers import chart_words, charts, no_exception, open_page, replays, texts
 from ui import race
 
 PAGE = "pages/2_The_race.py"
@@ -41,6 +41,9 @@ def test_defaults_race_three_tuned_hands_on_one_timeline():
     (player,) = replays(at)
     assert player["panels"] == ["race_map"] and player["motion"]["last"] == 200, "the race is replayed"
     assert "Momentum cracked it at step 59" in player["description"]
+    loss_words = chart_words(at)["race_loss"]
+    assert "ends lowest" in loss_words["description"] and loss_words["name"]
+    assert loss_words["table"]["header"][:2] == ["step", "Momentum x"] or "SGD x" in loss_words["table"]["header"]
     names = {trace.get("name") for trace in figure["data"]}
     assert {"SGD", "Momentum", "Adam"} <= names
     assert "Adam" in {trace.get("name") for trace in json.loads(loss.proto.spec)["data"]}

@@ -562,10 +562,12 @@ export function createPlayer(root, motion, options) {
 // A chart's accessible name and text alternative: each panel is a figure named `name` and described by the
 // element `descriptionId` (the sentence that reads the chart); the table of its numbers sits beside it.
 function nameCharts(gds, name, descriptionId) {
+  // Only what changed: a page whose DOM never settles would keep a screen reader (and a test) waiting.
+  const set = (gd, attribute, value) => { if (gd.getAttribute(attribute) !== value) gd.setAttribute(attribute, value); };
   for (const gd of gds) {
-    gd.setAttribute("role", "figure");
-    gd.setAttribute("aria-label", name);
-    gd.setAttribute("aria-describedby", descriptionId);
+    set(gd, "role", "figure");
+    set(gd, "aria-label", name);
+    set(gd, "aria-describedby", descriptionId);
   }
 }
 

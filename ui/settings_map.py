@@ -36,7 +36,7 @@ from viz.style import INK, SPUN_OFF, phone_layout, sizes
 CRACK_PAGE = "pages/1_Crack_the_safe.py"
 # On a projector, what the page puts above the heatmap on the first screen: the header, the title, the tabs and
 # the colouring's choice.
-PRESENTER_AROUND_PX = 300
+PRESENTER_AROUND_PX = 330
 NOT_CRACKED_COLOR = "#e3e8ee"
 
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 import landscapes
 import viz
-from ui import figures, page, url_state, widgets
+from ui import figures, page, player, url_state, widgets
 
 PAGE = "home"
 DEMO_LANDSCAPE = "bowl"
@@ -63,9 +63,12 @@ lr = st.select_slider("learning rate", options=sorted({*DEMO_LRS, float(st.sessi
                       format_func=lambda v: f"{float(v):g}",
                       help="On this bowl the hand overshoots above 0.5 and spins off above 1.0. Try both sides.")
 url_state.publish(PAGE, settings)
-figure, path = figures.demo(DEMO_LANDSCAPE, DEMO_START, DEMO_STEPS, float(lr), page.figure_layout())
-widgets.summary(viz.path_summary(path, landscapes.LANDSCAPES[DEMO_LANDSCAPE]), spun_off=path.diverged_at is not None)
-st.plotly_chart(figure, width="stretch", key="demo_chart")
+screen = page.figure_layout()
+demo, path = figures.demo(DEMO_LANDSCAPE, DEMO_START, DEMO_STEPS, float(lr), screen)
+sentence = viz.path_summary(path, landscapes.LANDSCAPES[DEMO_LANDSCAPE])
+widgets.summary(sentence, spun_off=path.diverged_at is not None)
+player.show(demo, "demo_chart", name=f"SGD at learning rate {float(lr):g} on the bowl: the replay",
+            description=sentence, screen=screen[0])
 with st.expander("What just happened?"):
     st.markdown("""On this bowl the slope doubles with the distance, so each step lands at
 `1 − 2η` times the distance it started from. Below η = 0.5 that factor is positive and the hand creeps

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import viz
-from ui import figures, page, runs, scene, widgets
+from ui import figures, page, player, runs, scene, widgets
 
 PAGE = "crack"
 
@@ -22,20 +22,24 @@ path = viz.path_view(trajectory, label=spec.title)
 
 # On a projector the figure comes first, right under the title, so it starts above the fold.
 story, chart = page.story_and_chart(presenter)
+sentence = viz.path_summary(path, current.surface)
 with story:
     widgets.scene_caption(current)
     widgets.outcome_metrics(trajectory, path)
-    widgets.summary(viz.path_summary(path, current.surface), spun_off=path.diverged_at is not None)
+    widgets.summary(sentence, spun_off=path.diverged_at is not None)
     widgets.fragile_note(runs.robustness(current))
 
 with chart:
-    st.plotly_chart(figures.crack(current, page.figure_layout()), width="stretch", key="map",
-                    on_select=widgets.start_from_click, selection_mode="points", config={"displaylogo": False})
+    screen = page.figure_layout()
+    player.show(figures.crack(current, screen), "map", name=f"{spec.title} on {surface.title}: the replay",
+                description=sentence, screen=screen[0], on_select=widgets.start_from_click)
     st.caption("Press ▶ Play to replay the run; drag the step slider to scrub. Click anywhere on the map to start "
                "the hand there." + (" Keys: space plays or pauses, ← → step." if presenter else ""))
 
 if st.toggle("Show the vault in 3D", key="show_3d", help="The same surface as a landscape you can rotate."):
     st.plotly_chart(figures.surface_3d(current, presenter), width="stretch", key="surface_3d")
+    player.describe("surface_3d", name=f"{surface.title} in 3D, with {spec.title}'s path on it",
+                    description=f"{surface.description} {sentence}", table=figures.numbers(current))
 
 with st.expander(f"How {spec.title} turns the dials"):
     st.markdown(spec.description)

@@ -4,7 +4,7 @@ import streamlit as st
 
 import viz
 from lab.race import leaderboard
-from ui import page, race, widgets
+from ui import page, player, race, widgets
 
 presenter = page.frame("The race")
 current = race.controls()
@@ -12,7 +12,9 @@ current = race.controls()
 LEAD = ("Same vault, same start, several hands, each at its own best learning rate. Who cracks the safe first, "
         "who crawls, who spins off?")
 st.title("The race")
-if not presenter:
+# On a projector and on a phone the race itself comes first; the lead then opens the words under it.
+chart_first = presenter or page.figure_layout()[0] == "phone"
+if not chart_first:
     st.markdown(LEAD)
 if current.refusal:
     widgets.formula_refused(current.refusal)
@@ -29,25 +31,28 @@ first = scenes[0]
 spun = any(p.diverged_at is not None for p in paths)
 # On a projector the figure comes first, right under the title, so it starts above the fold.
 story, chart = page.story_and_chart(presenter)
+sentence = viz.race_summary(paths, current.surface)
 with story:
-    if presenter:
+    if chart_first:
         st.markdown(LEAD)
     widgets.vault_caption(current.surface, f"{len(paths)} hands · " + widgets.conditions(
         current.steps, start, first.noise, first.seed, first.schedule))
-    widgets.summary(viz.race_summary(paths, current.surface), spun_off=spun)
+    widgets.summary(sentence, spun_off=spun)
 
 together, side_by_side = chart.tabs(list(race.VIEWS), key="view", on_change="rerun")
 if together.open is not False:
     with together:
         screen = page.figure_layout(above_px=race.TABS_PX)
-        st.plotly_chart(race.race_figure(scenes, screen), width="stretch", key="race_map",
-                        config={"displaylogo": False})
+        player.show(race.race_figure(scenes, screen), "race_map", name=f"The race of {len(paths)} hands on "
+                    f"{current.surface.title}: the replay", description=sentence, screen=screen[0])
         st.caption("Press ▶ Play to run the race; drag the step slider to scrub. Every hand moves on the same "
                    "clock, so whoever is ahead at a step is ahead in the race.")
 if side_by_side.open:
     with side_by_side:
         st.plotly_chart(race.side_by_side_figure(scenes, presenter), width="stretch", key="race_panels",
                         config={"displaylogo": False})
+        player.describe("race_panels", name=f"One map per hand on {current.surface.title}", description=sentence,
+                        table=race.numbers(scenes))
         st.caption("One map per hand, same vault and same axes: compare the shapes of the paths.")
 
 st.subheader("Leaderboard")
@@ -73,13 +78,16 @@ st.caption("Ranked: cracked (from the step a hand stays at the combination, soon
 
 st.subheader("Loss, step by step")
 words, curves = st.columns([1, 2], gap="large")
+loss_sentence = race.loss_summary(paths, current.surface)
 with words:
-    widgets.summary(race.loss_summary(paths, current.surface), spun_off=spun)
+    widgets.summary(loss_sentence, spun_off=spun)
     st.caption("The gap to the lowest loss on a log scale: a straight line down means steady progress, a "
                "flat stretch a hand that has stalled, a jagged one a hand overshooting back and forth. ○ marks "
                "the crack, ✕ a spin-off.")
 with curves:
     st.plotly_chart(race.loss_chart(scenes, presenter, widgets.on_phone()), width="stretch", key="race_loss",
                     config={"displaylogo": False})
+    player.describe("race_loss", name="Every hand's loss, step by step", description=loss_sentence,
+                    table=race.numbers(scenes))
 
 page.links()

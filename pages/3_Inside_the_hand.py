@@ -11,18 +11,24 @@ presenter = page.frame("Inside the hand")
 current = scene.scene_controls(PAGE, default_landscape="himmelblau", extra=(inside.STEP_SETTING,))
 
 st.title("Inside the hand")
-st.markdown("Slow the hand down to a single turn. What did it hear, what does it remember, how far does it "
-            "reach on each dial, and why does it turn the way it does?")
+# On a projector the step itself comes first, whole on the first screen; the words about the run follow it.
+first, second = st.container(), st.container()
+story, step = (second, first) if presenter else (first, second)
+with story:
+    st.markdown("Slow the hand down to a single turn. What did it hear, what does it remember, how far does it "
+                "reach on each dial, and why does it turn the way it does?")
 if current is None:
     widgets.formula_refused(scene.refusal())
     st.stop()
 
 trajectory = runs.trajectory(current)
 path = viz.path_view(trajectory, label=current.spec.title)
-widgets.scene_caption(current)
-widgets.summary(viz.path_summary(path, current.surface), spun_off=path.diverged_at is not None)
+with story:
+    widgets.scene_caption(current)
+    widgets.summary(viz.path_summary(path, current.surface), spun_off=path.diverged_at is not None)
 
-inside.step_view(current, presenter)
+with step:
+    inside.step_view(current, presenter)
 
 with st.expander(f"The whole rule of {current.spec.title}"):
     st.markdown(current.spec.description)

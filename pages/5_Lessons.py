@@ -88,8 +88,7 @@ else:
     st.error(verdict, icon=":material/cancel:")
 text, measured, spun_off = lessons.summary(slug)
 widgets.summary(text, spun_off=spun_off)
-st.plotly_chart(lessons.figure(slug, page.figure_layout()), width="stretch", key=f"chart_{slug}",
-                config={"displaylogo": False})
+lessons.show(slug, f"chart_{slug}", page.figure_layout())
 st.caption("Press ▶ Play to replay the runs side by side; drag the step slider to scrub.")
 st.markdown("#### Why")
 st.markdown(f"**Measured on these runs:** {measured}")

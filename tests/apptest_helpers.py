@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -25,6 +26,22 @@ def no_exception(at: AppTest) -> None:
 
 def charts(at: AppTest) -> list:
     return at.get("plotly_chart")
+
+
+def _players(at: AppTest) -> list[dict]:
+    return [json.loads(e.proto.bytes) for e in at.get("bidi_component") if "player" in e.proto.component_name]
+
+
+def replays(at: AppTest) -> list[dict]:
+    """The replay players on the page, each as the JSON document its browser half receives (ui/player.py):
+    the panels' keys, the chart's name and description, and the motion."""
+    return [p for p in _players(at) if p["motion"]]
+
+
+def chart_words(at: AppTest) -> dict[str, dict]:
+    """By chart key, what a screen reader is given for each chart that does not move: name, description, table
+    (ui/player.describe)."""
+    return {p["panels"][0]: p for p in _players(at) if not p["motion"]}
 
 
 def texts(at: AppTest) -> str:

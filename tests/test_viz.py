@@ -1,5 +1,6 @@
-"""viz: every figure builds from plain data, the animation stays linear in size and never touches the
-landscape, and the sentences beside the charts read right. No browser here (see tests/browser/test_animation.py)."""
+"""viz: every figure builds from plain data, a replay's motion shows exactly the steps so far and stays linear in
+size, and the sentences beside the charts read right. No browser here (see tests/browser/test_animation.py, which
+holds the player in Chromium to what these tests expect)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import plotly.graph_objects as go
 import pytest
 
 import viz
-from viz.animation import CHUNKS
+from viz.animation import DIALS, LOSS, MAP, TABLE_ROWS
 from viz.isolines import isolines
 from viz.raster import colorize, png_bytes
 from viz.scales import loss_axis
@@ -91,13 +92,48 @@ def json_size(fig: go.Figure) -> int:
     return len(fig.to_json())
 
 
-def frame_bytes(fig: go.Figure) -> list[int]:
-    return [len(json.dumps(f.to_plotly_json(), separators=(",", ":"), default=str)) for f in fig.frames]
+def replay_size(replay: viz.Replay) -> int:
+    """What a replay sends: its panels and its motion."""
+    return sum(json_size(panel) for panel in replay.panels) + len(json.dumps(replay.motion, separators=(",", ":")))
 
 
-def static_indices(fig: go.Figure) -> set[int]:
-    """Traces no frame may touch: the landscape, its landmarks and the dial faces."""
-    return {i for i, t in enumerate(fig.data) if t.meta in ("backdrop", "landmark", "dial")}
+# What viz/player.js draws at step k, written out again from its header: the tests below hold the motion to
+# it, and tests/browser/test_animation.py holds the player itself to the same expectations.
+
+def point_of(series: dict, i: int):
+    y = series["y"][i]
+    x = series["x"][i] if "x" in series else i
+    return None if x is None or y is None else (x, y)
+
+
+def resting(series: dict, k: int) -> int:
+    for i in range(min(k, len(series["y"]) - 1), -1, -1):
+        if point_of(series, i) is not None:
+            return i
+    return -1
+
+
+def drawn(motion: dict, layer: dict, k: int):
+    """A trail's points at step k, a head's point, the marks shown, a dial's angle in degrees."""
+    series = motion["series"][layer["series"]] if "series" in layer else None
+    if layer["kind"] == "trail":
+        return [point_of(series, i) for i in range(min(k, len(series["y"]) - 1) + 1)]
+    if layer["kind"] == "marks":
+        return [(x, y) for x, y, t in zip(layer["x"], layer["y"], layer["t"], strict=True) if t <= k]
+    i = resting(series, k)
+    if i < 0:
+        return None
+    if layer["kind"] == "dial":
+        value = point_of(series, i)[layer["axis"]]
+        frac = (value - layer["lo"]) / (layer["hi"] - layer["lo"])
+        limit = layer["sweep"] + layer["overshoot"]
+        return max(-limit, min(limit, -layer["sweep"] + 2 * layer["sweep"] * frac))
+    return point_of(series, i)
+
+
+def layers(replay: viz.Replay, kind: str, subplot: str | None = None) -> list[dict]:
+    return [layer for layer in replay.motion["layers"]
+            if layer["kind"] == kind and (subplot is None or layer["subplot"] == subplot)]
 
 
 # --- style -----------------------------------------------------------------------------------------
@@ -118,6 +154,50 @@ def test_the_first_hands_get_colours_that_do_not_look_alike():
     look_alike = [("orange", "vermillion"), ("sky_blue", "blue")]
     for one, other in look_alike:
         assert not {viz.style.OKABE_ITO[one], viz.style.OKABE_ITO[other]} <= firsts
+
+
+def test_paths_and_contours_stand_out_three_to_one_on_every_background():
+    """WCAG 2.2's 1.4.11: the lines a chart is read by reach 3:1 against what they are drawn on, every colour of
+    the landscape and the loss plot's white card; a light path does through its ink outline (casing)."""
+    contrast = viz.style.contrast
+    for color in PATH_PALETTE:
+        casing = viz.style.casing_for(color)
+        for background in viz.style.PLOT_BACKGROUNDS:
+            if casing is None:
+                assert contrast(color, background) >= 3, (color, background)
+            else:
+                assert contrast(casing, background) >= 3 and contrast(color, casing) >= 3, (color, background)
+        assert casing is not None or color == "#000000"
+    for background in viz.style.PLOT_BACKGROUNDS:
+        assert contrast(viz.style.CONTOUR_INK, background) >= 3, background
+    # The replay draws each light path with its casing, on the map and on the loss curve.
+    replay = viz.replay(ROSENBROCK, race(20))
+    for trail in layers(replay, "trail"):
+        if trail["subplot"] in (MAP, LOSS) and "rgba" not in trail["color"]:
+            assert ("casing" in trail) == (viz.style.casing_for(trail["color"]) is not None)
+    # Ratios as WCAG computes them: black on white 21:1, and a translucent colour judged as laid on its ground.
+    assert contrast("#000000", "#ffffff") == pytest.approx(21) and contrast("#777777", "#ffffff") == pytest.approx(
+        4.48, abs=0.01)
+    assert contrast("rgba(0, 0, 0, 0.5)", "#ffffff") == pytest.approx(contrast("#808080", "#ffffff"), abs=0.05)
+
+
+def test_the_themes_text_and_marks_meet_wcag_contrast():
+    """The app's two themes (.streamlit/config.toml): text 4.5:1 on the page and on the sidebar and widget
+    backgrounds, the accent (buttons, focus rings, the slider) 3:1 on the page; and the fixed ink that figures
+    write with (dial scales, legends on their pale box, phone tick labels) 4.5:1 on white."""
+    import tomllib
+
+    theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
+    contrast = viz.style.contrast
+    for name in ("light", "dark"):
+        colours = theme[name]
+        backgrounds = [colours["backgroundColor"], colours["secondaryBackgroundColor"],
+                       theme[name]["sidebar"]["backgroundColor"]]
+        for background in backgrounds:
+            assert contrast(colours["textColor"], background) >= 4.5, (name, background)
+        assert contrast(colours["primaryColor"], colours["backgroundColor"]) >= 3, name
+    assert contrast(viz.style.INK, "#ffffff") >= 4.5
+    assert contrast(viz.style.INK, "rgba(255, 255, 255, 0.75)") >= 4.5
 
 
 def test_unknown_optimizers_get_a_valid_style():
@@ -157,33 +237,16 @@ def test_path_view_duck_types_a_trajectory_and_passes_the_tolerance_on():
                                       diverged_at=None, cracked_at=cracked_at, settled_at=settled_at))
 
 
-# --- the animated figure -----------------------------------------------------------------------------
+# --- the replay ---------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def solo():
-    return viz.crack_figure(ROSENBROCK, [spiral_path("adam", 300, cracked_at=250)])
+    return viz.replay(ROSENBROCK, [spiral_path("adam", 300, cracked_at=250)])
 
 
 @pytest.fixture(scope="module")
 def race_fig():
-    return viz.crack_figure(ROSENBROCK, race(300))
-
-
-def timeline(fig: go.Figure) -> list:
-    return [f for f in fig.frames if f.group == "timeline"]
-
-
-def state(fig: go.Figure, frame) -> dict[int, dict]:
-    """What plotly.js applies for a frame: its baseframe's updates, then its own (as computeFrame does)."""
-    by_name = {f.name: f for f in fig.frames}
-    chain = [frame]
-    while chain[-1].baseframe:
-        chain.append(by_name[chain[-1].baseframe])
-    out = {}
-    for f in reversed(chain):
-        for i, update in zip(f.traces, f.data, strict=True):
-            out.setdefault(i, {}).update(update.to_plotly_json())
-    return out
+    return viz.replay(ROSENBROCK, race(300))
 
 
 def meta(fig: go.Figure, name: str) -> list[int]:
@@ -191,140 +254,86 @@ def meta(fig: go.Figure, name: str) -> list[int]:
 
 
 @pytest.mark.parametrize("which", ["solo", "race_fig"])
-def test_frames_slider_and_buttons_share_one_timeline(which, request):
-    fig = request.getfixturevalue(which)
-    frames = timeline(fig)
-    assert 2 <= len(frames) <= 150
-    slider = fig.layout.sliders[0]
-    assert [f.name for f in frames] == [s.args[0][0] for s in slider.steps] == [s.label for s in slider.steps]
-    assert frames[0].name == "0" and frames[-1].name == "300"
-    assert slider.active == len(frames) - 1  # opens on the final state
-    labels = [b.label for b in fig.layout.updatemenus[0].buttons]
-    assert any("Play" in x for x in labels) and any("Pause" in x for x in labels)
-    play = next(b for b in fig.layout.updatemenus[0].buttons if "Play" in b.label)
-    # Play animates the timeline group only, never the "chunks" frames the timeline builds on.
-    assert play.args[0] == "timeline" and play.args[1]["frame"]["redraw"] is False
-    assert all(s.args[1]["frame"]["redraw"] is False for s in slider.steps)
-    assert {f.group for f in fig.frames} == {"timeline", "chunks"}
+def test_one_timeline_from_step_0_to_the_last_in_about_nine_seconds(which, request):
+    replay = request.getfixturevalue(which)
+    motion = replay.motion
+    assert motion["last"] == 300 and motion["duration"] == 9000
+    json.dumps(motion, allow_nan=False)  # plain JSON: no NaN, no numpy
+    for layer in motion["layers"]:
+        assert layer["subplot"] in (MAP, LOSS, DIALS)
+        if "series" in layer:
+            series = motion["series"][layer["series"]]
+            assert len(series["y"]) == 301 and ("x" not in series or len(series["x"]) == 301)
+    # A short run is not stretched over nine seconds.
+    short = viz.replay(BOWL, [spiral_path("sgd", 10, landscape=BOWL)])
+    assert short.motion["last"] == 10 and short.motion["duration"] == 10 * 200
 
 
 @pytest.mark.parametrize("which", ["solo", "race_fig"])
-def test_frames_list_their_traces_and_never_touch_the_landscape(which, request):
-    fig = request.getfixturevalue(which)
-    untouchable = static_indices(fig)
-    assert untouchable, "the landscape traces should be tagged"
-    for frame in fig.frames:
-        assert frame.traces is not None and len(frame.traces) == len(frame.data)
-        assert not set(frame.traces) & untouchable
-        assert all(fig.data[i].type == "scatter" for i in frame.traces)
-    # The landscape is a layout image plus scatter contour lines: a contour trace would be deleted by
-    # plotly.js at the first redraw=False frame.
-    assert not [t for t in fig.data if t.type in ("contour", "heatmap")]
+def test_the_panels_are_static_and_keep_the_landscape(which, request):
+    fig = request.getfixturevalue(which).figure
+    assert not fig.frames and not fig.layout.updatemenus and not fig.layout.sliders
     assert fig.layout.images[0].source.startswith("data:image/png;base64,")
     assert any(t.name == "contour lines" and len(t.x) > 100 for t in fig.data)
+    # No path is drawn by plotly: the player draws them, up to the step it shows.
+    assert not [t for t in fig.data if t.type == "scatter" and t.x is not None and t.mode == "lines"
+                and t.meta not in ("backdrop", "dial")]
 
 
-def _drawn(fig: go.Figure, frame, path: viz.PathView, hand: int = 0) -> set[int]:
-    """The steps of `path` whose line is on the map at `frame`: finished pieces plus the growing piece."""
-    st = state(fig, frame)
-    label = path.label
-    pieces = [i for i in meta(fig, "path-piece") if fig.data[i].legendgroup == label]
-    growing = next(i for i in meta(fig, "path-growing") if fig.data[i].legendgroup == label)
-    where = {tuple(xy): k for k, xy in enumerate(np.float32(path.points).tolist())}
-
-    def steps_of(xs, ys) -> set[int]:
-        return {where[(x, y)] for x, y in zip(np.float32(xs).tolist(), np.float32(ys).tolist(), strict=True)}
-
-    shown = set()
-    for i in pieces:
-        if st[i]["opacity"] == 1:
-            shown |= steps_of(fig.data[i].x, fig.data[i].y)
-    if "x" in st[growing]:
-        shown |= steps_of(st[growing]["x"], st[growing]["y"])
-    return shown
-
-
-def test_every_frame_is_a_complete_state_that_reveals_exactly_the_steps_so_far(solo):
+def test_every_step_shows_exactly_the_steps_so_far(solo):
     path = spiral_path("adam", 300, cracked_at=250)
-    frames = timeline(solo)
-    # Any frame, reached by the slider from anywhere (its baseframe carries the pieces' state).
-    for frame in frames[::7] + frames[-1:]:
-        k = int(frame.name)
-        assert _drawn(solo, frame, path) == set(range(k + 1)), k
-    marks = meta(solo, "path-marks")[0]
-    assert solo.data[marks].marker.colorscale[-1][1].endswith(", 0)")  # the far end is fully transparent
-    for frame in frames:
-        k = int(frame.name)
-        update = state(solo, frame)[marks]
-        assert "x" not in update and update["marker"]["cmin"] == k and update["marker"]["cmax"] == k + 1
+    trail = layers(solo, "trail", MAP)[0]
+    head = layers(solo, "head", MAP)[0]
+    marks = layers(solo, "marks", MAP)[0]
+    assert head["series"] == trail["series"]  # one series, read by the trail, the head and the dials
+    for k in (0, 1, 7, 150, 299, 300):
+        shown = drawn(solo.motion, trail, k)
+        assert len(shown) == k + 1
+        np.testing.assert_allclose(np.array(shown, dtype=float), path.points[:k + 1], atol=1e-3)
+        np.testing.assert_allclose(drawn(solo.motion, head, k), path.points[k], atol=1e-3)
+        assert all(t <= k for t, _ in zip(marks["t"], drawn(solo.motion, marks, k), strict=False))
+        assert len(drawn(solo.motion, marks, k)) == sum(1 for t in marks["t"] if t <= k)
+    # The mark at each step sits on the path at that step.
+    for x, y, t in zip(marks["x"], marks["y"], marks["t"], strict=True):
+        assert (x, y) == pytest.approx(tuple(path.points[t]), abs=1e-3)
 
 
-def test_initial_figure_shows_the_final_state(race_fig):
-    final = state(race_fig, timeline(race_fig)[-1])
-    for i, update in final.items():
-        for key in ("x", "y", "opacity"):
-            if key in update and key != "opacity":
-                assert list(np.asarray(update[key], dtype=float)) == pytest.approx(
-                    list(np.asarray(race_fig.data[i][key], dtype=float)), abs=1e-6, nan_ok=True)
-            elif key in update:
-                assert race_fig.data[i].opacity == update["opacity"] == 1
-    heads = race_fig.data[meta(race_fig, "heads")[0]]
-    assert heads.x[1] == pytest.approx(race(300)[1].points[-1, 0], abs=1e-3) and len(heads.x) == 7
-
-
-def test_bytes_grow_linearly_and_frames_stay_small():
+def test_bytes_grow_linearly_with_the_steps():
     sizes = {}
     for steps in (100, 200, 400, 800):
         for n in (1, 7):
-            fig = viz.crack_figure(ROSENBROCK, race(steps, n))
-            sizes[steps, n] = json_size(fig)
-            for frame in timeline(fig):  # a frame's lines hold one piece at most, never the whole path
-                for update in frame.data:
-                    assert update.x is None or len(update.x) <= max(steps / CHUNKS + steps / 150 + 2, n * 3)
+            sizes[steps, n] = replay_size(viz.replay(ROSENBROCK, race(steps, n)))
     for n in (1, 7):
         assert sizes[800, n] <= 2.3 * sizes[400, n]
         assert sizes[400, n] <= 2.3 * sizes[200, n]
 
 
-def test_frames_touch_few_traces_whatever_the_hands():
-    # plotly.js re-plots every listed trace at every frame: hands share heads, cursors and pointers.
-    for n in (1, 7):
-        fig = viz.crack_figure(ROSENBROCK, race(300, n))
-        own = max(len(f.traces) for f in timeline(fig))
-        # Growing piece and marks per hand; heads, loss card, now line, cursors, needles or pointers, readout.
-        assert own <= 2 * n + 6, own
-
-
-def test_default_figures_are_small(solo, race_fig):
-    assert json_size(solo) < 400_000
-    assert json_size(race_fig) < 900_000  # seven hands; the hard limit is 1.5 MB
-
-
-def test_max_frames_caps_and_strides_the_timeline():
-    fig = viz.crack_figure(ROSENBROCK, [spiral_path("sgd", 1000)], max_frames=50, show_dials=False)
-    names = [int(f.name) for f in timeline(fig)]
-    assert len(names) == 50 and names[0] == 0 and names[-1] == 1000 and names == sorted(names)
-    assert list(viz.frame_steps(20, 150)) == list(range(21))
+def test_default_replays_are_small(solo, race_fig):
+    assert replay_size(solo) < 400_000
+    assert replay_size(race_fig) < 900_000  # seven hands
+    assert replay_size(viz.replay(ROSENBROCK, race(1000))) < 1_000_000  # seven hands, a thousand steps
 
 
 def test_outcomes_are_in_the_legend_and_marked_on_the_map_when_they_happen(race_fig):
-    legend = [t.name for t in race_fig.data if t.meta == "path-legend"]
+    legend = [t.name for t in race_fig.figure.data if t.meta == "path-legend"]
     assert "SGD · spun off at step 12" in legend and "Adam · cracked at step 240" in legend
-    assert not [t for t in race_fig.data if t.mode and "text" in t.mode and t.xaxis in (None, "x")]
-    solo = viz.crack_figure(BOWL, [spiral_path("sgd", 50, landscape=BOWL, diverged_at=20)])
-    marks = solo.data[meta(solo, "path-marks")[0]]
-    cross = list(marks.marker.symbol).index("x")
-    assert marks.marker.color[cross] == 20
+    assert not [t for t in race_fig.figure.data if t.mode and "text" in t.mode and t.xaxis in (None, "x")]
+    solo = viz.replay(BOWL, [spiral_path("sgd", 50, landscape=BOWL, diverged_at=20)])
+    marks = layers(solo, "marks", MAP)[0]
+    cross = marks["symbol"].index("x")
+    assert marks["t"][cross] == 20
     last = spiral_path("sgd", 50, landscape=BOWL).points[19]
-    assert (marks.x[cross], marks.y[cross]) == pytest.approx(tuple(last), abs=1e-3)
+    assert (marks["x"][cross], marks["y"][cross]) == pytest.approx(tuple(last), abs=1e-3)
+    adam = layers(race_fig, "marks", MAP)[5]
+    ring = adam["symbol"].index("circle-open")
+    assert adam["t"][ring] == 240 and adam["line"][ring][1] > 2
 
 
 def test_a_spin_off_ends_a_solo_timeline():
-    solo = viz.crack_figure(BOWL, [spiral_path("sgd", 50, landscape=BOWL, diverged_at=20)])
-    assert timeline(solo)[-1].name == "20" and solo.layout.xaxis2.range[1] == 20
+    solo = viz.replay(BOWL, [spiral_path("sgd", 50, landscape=BOWL, diverged_at=20)])
+    assert solo.motion["last"] == 20 and solo.figure.layout.xaxis2.range[1] == 20
     # In a race the others go on; the one that spun off waits at its last point.
-    fig = viz.crack_figure(ROSENBROCK, race(100, 3))
-    assert timeline(fig)[-1].name == "100"
+    assert viz.replay(ROSENBROCK, race(100, 3)).motion["last"] == 100
 
 
 def test_a_run_that_flies_off_the_map_is_marked_where_it_left():
@@ -332,92 +341,128 @@ def test_a_run_that_flies_off_the_map_is_marked_where_it_left():
     path = viz.PathView("SGD", "sgd", points, np.array([2.0, 4.0, 1e13, np.nan]), diverged_at=3)
     x, y = path.last_seen(BOWL.bounds)  # bounds ±4: it crossed y = 4 on the way to (1e6, 2e6)
     assert y == pytest.approx(4.0) and x == pytest.approx(1.0 + 3.0 / 2e6 * 1e6, rel=1e-6)
-    fig = viz.crack_figure(BOWL, [path])
-    marks = fig.data[meta(fig, "path-marks")[0]]
-    cross = list(marks.marker.symbol).index("x")
-    assert (marks.x[cross], marks.y[cross]) == pytest.approx((x, y), abs=1e-3)
-    # The overshoot is drawn: the line runs on to the point off the map (clipped at the map's edge).
-    pieces = [fig.data[i] for i in meta(fig, "path-piece")]
-    assert max(np.nanmax(np.asarray(p.x, dtype=float)) for p in pieces) > 1e5
+    replay = viz.replay(BOWL, [path])
+    marks = layers(replay, "marks", MAP)[0]
+    cross = marks["symbol"].index("x")
+    assert (marks["x"][cross], marks["y"][cross]) == pytest.approx((x, y), abs=1e-3)
+    # The overshoot is drawn: the trail runs on to the point off the map (the player clips it at the edge).
+    trail = layers(replay, "trail", MAP)[0]
+    assert max(p[0] for p in drawn(replay.motion, trail, 3) if p) > 1e5
+    assert drawn(replay.motion, trail, 3)[-1] is None  # a null breaks the line
     # The loss axis stops a few decades above the start instead of reaching for 1e13.
-    assert np.log10(4.0) < fig.layout.yaxis2.range[1] < np.log10(4.0) + 3 + 1
+    assert np.log10(4.0) < replay.figure.layout.yaxis2.range[1] < np.log10(4.0) + 3 + 1
 
 
-def test_the_loss_curve_is_covered_ahead_of_the_replay(solo):
-    card = meta(solo, "loss-future")[0]
-    for frame in timeline(solo)[::10]:
-        k = int(frame.name)
-        xs = state(solo, frame)[card]["x"]
-        assert min(xs) == k and max(xs) >= 300  # from now to the end of the axis
-    assert solo.data[card].fillcolor == solo.layout.shapes[0].fillcolor  # the same card as the panel
+def test_the_loss_curve_grows_with_the_replay_over_invisible_hover_curves(solo):
+    curve = layers(solo, "trail", LOSS)[0]
+    series = solo.motion["series"][curve["series"]]
+    assert "x" not in series  # x is the step
+    path = spiral_path("adam", 300, cracked_at=250)
+    # The log axis's units: log10 of the loss above the minimum (plotly.js places log axes by log10).
+    assert series["y"][0] == pytest.approx(np.log10(path.loss[0]), abs=1e-3)
+    assert len(drawn(solo.motion, curve, 40)) == 41
+    assert layers(solo, "cursor", LOSS) and layers(solo, "head", LOSS)
+    hover = [solo.figure.data[i] for i in meta(solo.figure, "loss-hover")]
+    assert len(hover) == 1 and hover[0].opacity == 0 and "loss" in hover[0].hovertemplate
+    assert solo.figure.layout.shapes[0].fillcolor == "#ffffff"  # the loss plot's card
 
 
 def test_the_head_rests_on_the_last_finite_point_after_a_spin_off():
-    fig = viz.crack_figure(ROSENBROCK, race(50, 2), show_loss=False)
-    heads = meta(fig, "heads")[0]
-    xs = [state(fig, f)[heads]["x"][0] for f in timeline(fig)]
-    assert all(x is not None for x in xs) and xs[-1] == xs[11]
+    replay = viz.replay(ROSENBROCK, race(50, 2), show_loss=False)
+    head = layers(replay, "head", MAP)[0]  # SGD spins off at step 12
+    assert drawn(replay.motion, head, 50) == drawn(replay.motion, head, 11) is not None
+    assert replay.motion["last"] == 50
 
 
-def test_dials_show_needles_for_one_run_and_a_pointer_per_racer(solo, race_fig):
-    needles = [solo.data[i] for i in meta(solo, "dial-needle")]
-    assert len(needles) == 1 and len([v for v in needles[0].x if v is None]) == 2  # two needles, one trace
-    assert len(solo.data[meta(solo, "dial-readout")[0]].text) == 2
-    pointers = [race_fig.data[i] for i in meta(race_fig, "dial-pointers")]
-    assert len(pointers) == 1 and len(pointers[0].x) == 14  # 7 hands on each of the two dials
-    assert race_fig.layout.yaxis3.scaleanchor == "x3"  # round dials
-    bare = viz.crack_figure(ROSENBROCK, race(50, 2), show_dials=False, show_loss=False)
-    assert not [t for t in bare.data if str(t.meta).startswith("dial")] and "xaxis2" not in bare.layout.to_plotly_json()
+def test_dials_turn_needles_for_one_run_and_a_pointer_per_racer(solo, race_fig):
+    needles = layers(solo, "dial", DIALS)
+    assert len(needles) == 2 and all(n["needle"] for n in needles) and {n["axis"] for n in needles} == {0, 1}
+    readouts = layers(solo, "label", DIALS)
+    assert [r["prefix"] for r in readouts] == ["x = ", "y = "]
+    pointers = layers(race_fig, "dial", DIALS)
+    assert len(pointers) == 14 and not any(p["needle"] for p in pointers)  # 7 hands on each of two dials
+    assert race_fig.figure.layout.yaxis3.scaleanchor == "x3"  # round dials
+    bare = viz.replay(ROSENBROCK, race(50, 2), show_dials=False, show_loss=False)
+    assert not [t for t in bare.figure.data if str(t.meta).startswith("dial")]
+    assert "xaxis2" not in bare.figure.layout.to_plotly_json() and not layers(bare, "dial")
 
 
 def test_needle_angle_maps_the_bounds_onto_the_dial():
     path = viz.PathView("Adam", "adam", [[-4.0, 4.0], [0.0, 0.0]], [1.0, 0.0])
-    fig = viz.crack_figure(BOWL, [path])
-    needle = meta(fig, "dial-needle")[0]
-    first = state(fig, timeline(fig)[0])[needle]
-    # x = lower bound: 150 degrees anticlockwise from 12 o'clock, i.e. lower left of the x dial's centre.
-    assert first["x"][1] < 0 and first["y"][1] < 0
-    # Final state x = 0, the middle of the bounds: straight up.
-    assert fig.data[needle].x[1] == pytest.approx(0, abs=1e-3) and fig.data[needle].y[1] > 0.7
+    replay = viz.replay(BOWL, [path])
+    x_dial, y_dial = layers(replay, "dial", DIALS)
+    # x = lower bound: 150 degrees anticlockwise from 12 o'clock; y = upper bound: 150 degrees clockwise.
+    assert drawn(replay.motion, x_dial, 0) == -150 and drawn(replay.motion, y_dial, 0) == 150
+    # x = 0, the middle of the bounds: straight up.
+    assert drawn(replay.motion, x_dial, 1) == pytest.approx(0)
+    far = viz.PathView("Adam", "adam", [[40.0, 0.0]], [1.0])
+    assert drawn(viz.replay(BOWL, [far]).motion, layers(viz.replay(BOWL, [far]), "dial")[0], 0) == 162
 
 
 @pytest.mark.parametrize("layout", viz.LAYOUTS)
-def test_every_layout_keeps_the_map_square_and_the_controls_apart(layout):
-    fig = viz.crack_figure(ROSENBROCK, race(100, 3), layout=layout)
+def test_every_layout_keeps_the_map_square(layout):
+    replay = viz.replay(ROSENBROCK, race(100, 3), layout=layout)
+    fig = replay.figure
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
     ravine = viz.PathView("SGD", "sgd", [[-9.0, 2.0], [0.0, 0.0]], [1.0, 0.0])
     long_thin = Landscape(key="long", title="Long", description="", latex="", bounds=((-10.0, 10.0), (-3.0, 3.0)),
                           minima=((0.0, 0.0),), min_value=0.0, start=(-9.0, 2.0), value_fn=lambda x, y: x * x + y * y,
                           grad_fn=lambda x, y: (2 * x, 2 * y))
-    assert viz.crack_figure(long_thin, [ravine], layout=layout).layout.yaxis.scaleanchor is None  # fills its panel
-    menu, slider = fig.layout.updatemenus[0], fig.layout.sliders[0]
+    assert viz.replay(long_thin, [ravine], layout=layout).figure.layout.yaxis.scaleanchor is None  # fills its panel
     if layout == "phone":
-        # Everything under the map, Play and Pause on their own row above a full-width slider.
-        assert fig.layout.yaxis2.domain[1] < fig.layout.yaxis.domain[0]
-        assert slider.y < menu.y and slider.len == 1
-        assert fig.layout.legend.y < slider.y
-        assert fig.layout.xaxis.domain[1] - fig.layout.xaxis.domain[0] == 1
+        # The map alone in the first panel, as wide as the screen, with no legend above it; the loss curve, the
+        # dials and the legend in the second (the player's controls go between the two).
+        assert len(replay.panels) == 2 and fig.layout.showlegend is False
+        assert fig.layout.xaxis.domain[1] - fig.layout.xaxis.domain[0] == 1 and "xaxis2" not in fig.layout
+        rest = replay.panels[1]
+        assert rest.layout.yaxis2.domain[0] > rest.layout.yaxis3.domain[1]  # the loss curve above the dials
+        assert rest.layout.legend.y < 0 and [t.name for t in rest.data if t.meta == "path-legend"]
+        assert fig.layout.height < 480  # the map and its colour bar leave room for Play on a phone's first screen
     else:
-        assert slider.x >= 0.2  # the slider starts right of the buttons
+        assert len(replay.panels) == 1
     with pytest.raises(ValueError):
-        viz.crack_figure(ROSENBROCK, race(100, 3), layout="tv")
+        viz.replay(ROSENBROCK, race(100, 3), layout="tv")
 
 
 def test_presenter_layout_is_bigger_where_it_counts():
-    desk = viz.crack_figure(ROSENBROCK, race(100, 3))
-    big = viz.crack_figure(ROSENBROCK, race(100, 3), layout="presenter")
-    assert big.layout.sliders[0].currentvalue.font.size >= 2 * desk.layout.sliders[0].currentvalue.font.size
-    assert big.layout.updatemenus[0].font.size > desk.layout.updatemenus[0].font.size
-    piece = meta(big, "path-piece")[0]
-    assert big.data[piece].line.width > desk.data[piece].line.width
-    assert viz.crack_figure(ROSENBROCK, race(100, 3), presenter=True).layout.height == big.layout.height
+    desk = viz.replay(ROSENBROCK, [spiral_path("adam", 100)])
+    big = viz.replay(ROSENBROCK, [spiral_path("adam", 100)], layout="presenter")
+    assert layers(big, "trail", MAP)[0]["width"] > layers(desk, "trail", MAP)[0]["width"]
+    assert layers(big, "label")[0]["size"] >= 14 and layers(big, "head")[0]["size"] > layers(desk, "head")[0]["size"]
+    assert big.figure.layout.xaxis.tickfont.size >= 14 and big.figure.layout.legend.font.size >= 14
+    assert viz.replay(ROSENBROCK, [spiral_path("adam", 100)], presenter=True).figure.layout.height == \
+        big.figure.layout.height
+    # Dials of at least 120 px across on a 1280 x 720 projector: the subplot's height in px over its range.
+    layout = big.figure.layout
+    plot_px = layout.height - layout.margin.t - layout.margin.b
+    dial_px = (layout.yaxis3.domain[1] - layout.yaxis3.domain[0]) * plot_px
+    assert 2 * dial_px / (layout.yaxis3.range[1] - layout.yaxis3.range[0]) >= 120
 
 
 def test_hover_texts_name_step_position_and_loss(solo):
-    marks = solo.data[meta(solo, "path-marks")[0]]
-    assert all(w in marks.hovertemplate for w in ("step", "x", "y", "loss"))
-    landscape = next(t for t in solo.data if t.meta == "backdrop" and t.name == "landscape")
+    marks = solo.figure.data[meta(solo.figure, "path-hover")[0]]
+    assert all(w in marks.hovertemplate for w in ("step", "x", "y", "loss")) and marks.marker.opacity == 0
+    landscape = next(t for t in solo.figure.data if t.meta == "backdrop" and t.name == "landscape")
     assert all(w in landscape.hovertemplate for w in ("x", "y", "loss"))
+
+
+def test_the_numbers_behind_the_picture_are_a_table(race_fig):
+    table = race_fig.motion["table"]
+    assert table["header"][:4] == ["step", "SGD x", "SGD y", "SGD loss"] and len(table["header"]) == 1 + 3 * 7
+    steps = [int(row[0]) for row in table["rows"]]
+    assert steps[0] == 0 and steps[-1] == 300 and len(steps) <= TABLE_ROWS + 7 * 2
+    assert 12 in steps and 240 in steps  # SGD's spin-off and Adam's crack are rows of their own
+    row = table["rows"][steps.index(300)]
+    assert row[3].endswith("(spun off)")  # after its spin-off SGD stays where it was last seen
+    assert all(len(r) == len(table["header"]) for r in table["rows"])
+    assert "every step" in viz.replay(BOWL, [spiral_path("sgd", 40, landscape=BOWL)]).motion["table"]["caption"]
+
+
+def test_dashes_for_the_canvas_follow_plotlys_names():
+    assert viz.style.dash_pattern("solid", 2) == []
+    assert viz.style.dash_pattern("dash", 4.5) == [13.5, 13.5]
+    assert viz.style.dash_pattern("dot", 1) == [3.0, 3.0]  # at least 3 px, as plotly.js
+    assert viz.style.dash_pattern("6px,3px,2px,3px,2px,3px", 2) == [6, 3, 2, 3, 2, 3]
 
 
 def test_log_landscapes_get_a_log_colour_scale_labelled_in_real_losses():
@@ -592,8 +637,11 @@ def test_the_offline_page_has_a_title_a_caption_and_the_whole_player(solo):
     assert "<title>Crack the safe: Adam on Rosenbrock</title>" in page and "<h1>" in page
     assert "300 steps from (-1.5, 2) &lt;lr 0.01&gt;" in page  # escaped: a caption cannot inject markup
     assert "Plotly.newPlot" in page and len(page) > 3_000_000  # plotly.js inlined: plays offline
+    assert "function createPlayer" in page and '"duration":9000' in page  # the player and its motion
     assert "<script src=" not in page
     assert "min-width" in page
+    hostile = viz.standalone_html(solo, "</script><script>alert(1)</script>", "caption")
+    assert "</script><script>alert(1)" not in hostile  # a title cannot close the player's script
 
 
 # --- summaries ---------------------------------------------------------------------------------------
@@ -629,8 +677,8 @@ def test_with_the_real_optimizers_when_they_are_there():
         pytest.skip(f"landscapes/optim not importable yet: {exc}")
     land = landscapes.LANDSCAPES["rosenbrock"]
     paths = [viz.path_view(optim.simulate(key, "rosenbrock", steps=200)) for key in ("sgd", "adam")]
-    fig = viz.crack_figure(land, paths)
-    assert len(timeline(fig)) == 150 and json_size(fig) < 600_000
+    replay = viz.replay(land, paths)
+    assert replay.motion["last"] == 200 and replay_size(replay) < 600_000
     assert viz.race_summary(paths).endswith(".")
 
 
@@ -643,13 +691,11 @@ def test_asgds_averaged_point_rides_beside_the_hand_as_a_ghost():
     # After averaging starts the ghost is the plain average of the points since, so it sits nearer the middle.
     np.testing.assert_allclose(path.ghost[-1], path.points[22:].mean(axis=0), rtol=1e-6, atol=1e-9)
     assert np.linalg.norm(path.ghost[-1]) < np.linalg.norm(path.points[-1])
-    plain = viz.crack_figure(tr.landscape, [path])
-    fig = viz.with_ghosts(viz.crack_figure(tr.landscape, [path]), [path])
-    assert len(fig.data) == len(plain.data) + 2 and [t.meta for t in fig.data[-2:]] == ["ghost", "ghost"]
-    head = len(fig.data) - 1
-    timeline = [frame for frame in fig.frames if frame.name.isdigit()]
-    assert timeline
-    for frame in timeline:
-        k = int(frame.name)
-        assert frame.traces[-1] == head and frame.data[-1].x[0] == pytest.approx(path.ghost[k, 0])
+    replay = viz.replay(tr.landscape, [path])
+    assert [t.name for t in replay.figure.data if t.meta == "ghost"] == ["ASGD: averaged point (ghost)"]
+    ghost_trail, trail = layers(replay, "trail", MAP)  # the ghost's dotted trail under the hand's
+    ghost_head = layers(replay, "head", MAP)[0]
+    assert ghost_head["series"] == ghost_trail["series"] != trail["series"] and ghost_trail["dash"]
+    for k in (0, 30, 120):
+        assert drawn(replay.motion, ghost_head, k) == pytest.approx(tuple(path.ghost[k]), abs=1e-3)
     assert viz.path_view(optim.simulate("adam", "bowl", None, 5)).ghost is None

@@ -1,4 +1,4 @@
-"""Cached figure calls: a scene's names and numbers in, a plotly figure out (built by `viz`).
+"""Cached figure calls: a scene's names and numbers in, a plotly figure or a replay out (built by `viz`).
 
 Figures are cached as shared objects (st.cache_resource), not copies (st.cache_data): unpickling a
 plotly figure re-validates every property, which costs ~0.3 s for the animated map, more than building
@@ -32,14 +32,25 @@ def frozen(figure: go.Figure) -> go.Figure:
     return figure
 
 
+def frozen_replay(replay: viz.Replay) -> viz.Replay:
+    """`replay` with every panel made cheap to send again and again (`frozen`), for a cache."""
+    return viz.Replay(tuple(frozen(panel) for panel in replay.panels), replay.motion)
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
-def crack(scene: Scene, screen: tuple = ("desk", None)):
-    """The main animated figure of one run: map, loss curve and dials on one timeline, for `screen`
-    (layout, height): see ui.page.figure_layout."""
+def crack(scene: Scene, screen: tuple = ("desk", None)) -> viz.Replay:
+    """The replay of one run: map, loss curve and dials on one timeline, for `screen` (layout, height): see
+    ui.page.figure_layout."""
     trajectory = runs.trajectory(scene)
     paths = [viz.path_view(trajectory, label=scene.spec.title)]
-    return frozen(viz.with_ghosts(viz.crack_figure(trajectory.landscape, paths, layout=screen[0], height=screen[1]),
-                                  paths, screen[0] == "presenter"))
+    return frozen_replay(viz.replay(trajectory.landscape, paths, layout=screen[0], height=screen[1]))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def numbers(scene: Scene) -> dict:
+    """The run's numbers as a table (dials and loss, step by step), for a screen reader."""
+    trajectory = runs.trajectory(scene)
+    return viz.replay_table(trajectory.landscape, [viz.path_view(trajectory, label=scene.spec.title)])
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -49,9 +60,10 @@ def surface_3d(scene: Scene, presenter: bool = False):
                                      presenter=presenter))
 
 
-def standalone_html(figure, title: str, caption: str) -> str:
-    """The figure as one HTML file that plays offline (plotly.js inlined), with a title and a caption."""
-    return viz.standalone_html(figure, title, caption)
+def standalone_html(replay: viz.Replay, title: str, caption: str) -> str:
+    """The replay as one HTML file that plays offline (plotly.js and the player inlined), with a title and a
+    caption."""
+    return viz.standalone_html(replay, title, caption)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -59,5 +71,4 @@ def demo(landscape: str, start: tuple, steps: int, lr: float, screen: tuple = ("
     """The home page's single dial-turning animation: plain SGD on one vault."""
     trajectory = runs.trajectory(Scene(landscape, "", (), "sgd", (("lr", lr),), steps, start))
     path = viz.path_view(trajectory, label=f"SGD, learning rate {lr:g}")
-    return frozen(viz.crack_figure(trajectory.landscape, [path], layout=screen[0], height=screen[1],
-                                   show_loss=True)), path
+    return frozen_replay(viz.replay(trajectory.landscape, [path], layout=screen[0], height=screen[1])), path

@@ -16,7 +16,7 @@ import viz
 from lab.numbers import format_loss, format_number, losses_apart, same_loss
 from lab.scene import Scene
 from optim.explain import Line, digits_for, explain, last_step, render, step_summary
-from ui import runs, url_state, widgets
+from ui import page, player, runs, url_state, widgets
 from ui.figures import frozen
 from viz.style import phone_layout
 
@@ -42,8 +42,9 @@ def step_lines(scene: Scene, step: int) -> list[tuple[Line, int]]:
 
 # A shared figure, not a copy (unpickling a figure re-validates it); nothing mutates it.
 @st.cache_resource(max_entries=128, show_spinner=False)
-def internals(scene: Scene, step: int, presenter: bool):
-    """The map around point step-1 with the click, the memory that steers and the turn, as arrows."""
+def internals(scene: Scene, step: int, presenter: bool, height: int | None = None):
+    """The map around point step-1 with the click, the memory that steers and the turn, as arrows; `height`
+    in px (a projector's first screen), else the default for the screen."""
     trajectory = runs.trajectory(scene)
     row = table(scene).iloc[step - 1]
     turn = next(line for line, _ in step_lines(scene, step) if line.kind == "update").values
@@ -64,17 +65,35 @@ def internals(scene: Scene, step: int, presenter: bool):
     # would paint it one flat shade, so the close-up is coloured linearly over what it shows.
     close_up = dataclasses.replace(surface, log_scale=False)
     figure = viz.internals_figure(close_up, point, grad, turn, extra, zoom=half, presenter=presenter)
-    figure.update_layout(height=640 if presenter else 560)
+    figure.update_layout(height=height or (640 if presenter else 560))
     return frozen(figure)
 
 
 # ---------------------------------------------------------------------------------------------------------
 # The step picker and what it opens (a fragment: moving the step reruns only this part)
 
+# On a projector, what the page puts around the step's figure on the first screen: the header and the title,
+# the step slider and its arrows.
+PRESENTER_AROUND_PX = 270
 ROW_CONVENTION = ("**Step k is the hand's k-th turn.** It stands at point k−1, presses its ear to the door and "
                   "hears the click there, updates its memory, and turns the dials to point k. In the table of "
                   "all steps below, that is row k−1: each row holds a point, the click heard there, the memory "
                   "right after hearing it, and the turn made from it.")
+
+
+def arrows_table(figure) -> dict:
+    """The step's arrows in numbers, for a screen reader: each legend entry (an arrow's name and scale) with the
+    arrow of its colour as drawn from the current point (none drawn: a zero arrow)."""
+    drawn = {a.arrowcolor: a for a in figure.layout.annotations if a.showarrow}
+    rows = []
+    for trace in figure.data:
+        if trace.type != "scatter" or trace.mode != "lines" or not trace.name:
+            continue
+        arrow = drawn.get(trace.line.color)
+        along = (0.0, 0.0) if arrow is None else (arrow.x - arrow.ax, arrow.y - arrow.ay)
+        rows.append([trace.name, format_number(along[0], 4), format_number(along[1], 4)])
+    return {"caption": "Each arrow from the current point, as drawn (the legend gives each one's scale).",
+            "header": ["arrow", "along x", "along y"], "rows": rows}
 
 
 def _nudge(delta: int, last: int) -> None:
@@ -153,14 +172,15 @@ def step_view(scene: Scene, presenter: bool) -> None:
         step = 1
         pick.markdown("**Step 1** is the only turn this hand made.")
     url_state.publish_one(STEP_SETTING, step)
-    st.markdown(ROW_CONVENTION)
+    if not presenter:
+        st.markdown(ROW_CONVENTION)
 
     lines = step_lines(scene, step)
     plain = [line for line, _ in lines]
     spun_off = not np.isfinite(frame.iloc[step]["x"])
     left, right = st.columns([3, 2], gap="large")
     with left:
-        figure = internals(scene, step, presenter)
+        figure = internals(scene, step, presenter, page.presenter_height(PRESENTER_AROUND_PX) if presenter else None)
         if widgets.on_phone():
             # The colour bar lies flat under the map so the map gets the phone's width; the legend, whose
             # entries are sentences, stays a column under both.
@@ -168,8 +188,10 @@ def step_view(scene: Scene, presenter: bool) -> None:
             figure.update_layout(margin={"b": 260}, legend={"orientation": "v", "y": -0.4, "yanchor": "top"})
             figure.update_traces(colorbar={"y": -0.19}, selector={"type": "contour"})
         st.plotly_chart(figure, width="stretch", key="internals", config={"displaylogo": False})
-    with right:
         text = step_summary(plain, frame, step, scene.spec.title)
+        player.describe("internals", name=f"Step {step} of {scene.spec.title} up close: the click, the memory and "
+                        "the turn as arrows", description=text, table=arrows_table(figure))
+    with right:
         widgets.summary(text, spun_off=spun_off)
         st.markdown("**Reading the arrows.** The orange-red arrow is the click (it points uphill, toward a louder "
                     "door). The thicker coloured arrows are the hand's memory; one that points the click's way shows "
@@ -192,6 +214,8 @@ def step_view(scene: Scene, presenter: bool) -> None:
         metrics[1].metric("Loss after", "spun off" if spun_off else shown[1],
                           None if change is None else ("+" if change > 0 else "") + format_number(change, 3),
                           delta_color="inverse")
+    if presenter:
+        st.markdown(ROW_CONVENTION)
     st.subheader(f"Step {step}, number by number")
     st.caption("Results are rounded to four digits for reading. Worked out by hand, the numbers on each line "
                "give its result to the last digit shown; where a result is much smaller than the numbers it "

@@ -344,8 +344,7 @@ def _question(the: ClassStore, code: str, token: str, current, presenter: bool) 
     slug = current.id
     text, measured, spun_off = lessons.summary(slug)
     widgets.summary(text, spun_off=spun_off)
-    st.plotly_chart(lessons.figure(slug, page.figure_layout()), width="stretch", key=f"live_chart_{slug}",
-                    config={"displaylogo": False}, alt=f"The lesson's run: {text}")
+    lessons.show(slug, f"live_chart_{slug}", page.figure_layout())
     st.markdown("#### Why")
     st.markdown(f"**Measured on these runs:** {measured}")
     st.markdown(lessons.LESSONS[slug].explanation)

@@ -27,9 +27,10 @@ PAGES = [
 
 
 _NARROW, _HEIGHT = "_screen_narrow", "_screen_height"
-# In presenter mode the replay takes the window's height less the page's header, within these bounds.
-PRESENTER_HEIGHT = (560, 1000)
-PRESENTER_CHROME_PX = 90
+# In presenter mode the replay takes the window's height less what the page puts around it, within these
+# bounds: the header bar and the title above it (assets/presenter.css), the player's controls under it.
+PRESENTER_HEIGHT = (400, 1000)
+PRESENTER_CHROME_PX = 230
 
 
 def frame(title: str) -> bool:
@@ -56,24 +57,32 @@ def frame(title: str) -> bool:
     return presenter
 
 
+def presenter_height(around_px: int) -> int | None:
+    """How tall a figure can be on a projector's first screen: the window's height less `around_px`, what the
+    page puts above and under the figure (within PRESENTER_HEIGHT); None until the browser has said."""
+    height = st.session_state.get(_HEIGHT)
+    if not height:
+        return None
+    low, high = PRESENTER_HEIGHT
+    return int(min(max(height - around_px, low), high))
+
+
 def figure_layout(above_px: int = 0) -> tuple[str, int | None]:
     """The replay figure's variant for this screen, as (layout, height in px or None for the default):
     "presenter" as tall as the window allows (less `above_px` the page puts between the title bar and the
     figure, so Play stays on the first screen), "phone" for a narrow window, else "desk"."""
     if st.session_state.get(url_state.PRESENTER.key):
-        height = st.session_state.get(_HEIGHT)
-        if height:
-            low, high = PRESENTER_HEIGHT
-            return "presenter", int(min(max(height - PRESENTER_CHROME_PX - above_px, low), high))
-        return "presenter", None
+        return "presenter", presenter_height(PRESENTER_CHROME_PX + above_px)
     return ("phone" if st.session_state.get(_NARROW) else "desk"), None
 
 
 def story_and_chart(presenter: bool):
     """Two containers, the words about a run and its figure, in reading order for the screen: the figure
-    first in presenter mode (it must start near the top of a 720 px projector), the words first otherwise."""
+    first in presenter mode (it must start near the top of a 720 px projector) and on a phone (the map and
+    Play on the first screen, the numbers and words under them), the words first on a desk."""
     first, second = st.container(), st.container()
-    return (second, first) if presenter else (first, second)
+    chart_first = presenter or figure_layout()[0] == "phone"
+    return (second, first) if chart_first else (first, second)
 
 
 def links(exclude: str | None = None) -> None:

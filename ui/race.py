@@ -200,8 +200,14 @@ def paths(scenes: tuple[Scene, ...]) -> list[viz.PathView]:
 
 # Figures are shared objects, not copies (see ui/figures.py).
 @st.cache_resource(max_entries=32, show_spinner=False)
-def race_figure(scenes: tuple, screen: tuple):
-    return figures.frozen(viz.crack_figure(scenes[0].surface, paths(scenes), layout=screen[0], height=screen[1]))
+def race_figure(scenes: tuple, screen: tuple) -> viz.Replay:
+    return figures.frozen_replay(viz.replay(scenes[0].surface, paths(scenes), layout=screen[0], height=screen[1]))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def numbers(scenes: tuple) -> dict:
+    """The race's numbers as a table (each hand's dials and loss, step by step), for a screen reader."""
+    return viz.replay_table(scenes[0].surface, paths(scenes))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

@@ -1,4 +1,5 @@
-// Safecracker's screen element (see ui/screen.py): reports a narrow window, and installs the replay's keys.
+// Safecracker's screen element (see ui/screen.py): reports a narrow window (and a presenter's window height),
+// and marks the page with the theme in force.
 export default function (component) {
   const { data, setStateValue } = component;
   const isNarrow = () => window.innerWidth < data.limit;
@@ -11,6 +12,10 @@ export default function (component) {
     if (data.wantHeight && tall() !== data.height) setStateValue("height", tall());
   };
   window.__safecrackerReport();
+  // The theme in force, for the page's styling (assets/style.css): the page's own background says it, and this
+  // runs again whenever the theme changes.
+  const [r, g, b] = (getComputedStyle(document.body).backgroundColor.match(/\d+/g) || [255, 255, 255]).map(Number);
+  document.documentElement.dataset.scheme = 0.2126 * r + 0.7152 * g + 0.0722 * b < 128 ? "dark" : "light";
   if (window.__safecrackerInstalled) return;
   window.__safecrackerInstalled = true;
 
@@ -18,45 +23,5 @@ export default function (component) {
   window.addEventListener("resize", () => {
     clearTimeout(timer);
     timer = setTimeout(() => window.__safecrackerReport(), 300);
-  });
-
-  const animated = () => [...document.querySelectorAll(".js-plotly-plot")].find(
-    (p) => p._transitionData && p._transitionData._frames && p._transitionData._frames.length
-      && p._fullLayout && p._fullLayout.sliders && p._fullLayout.sliders.length);
-  const press = (gd, label) => {
-    const button = [...gd.querySelectorAll("g.updatemenu-button")].find((g) => g.textContent.includes(label));
-    if (button) button.dispatchEvent(new MouseEvent("click", { bubbles: true }));
-  };
-  // plotly.js has no API here (Streamlit bundles it privately): press the slider's rail where step i's
-  // tick is, as a finger would; plotly.js picks the nearest step and animates to it.
-  const stepTo = (gd, i) => {
-    const ticks = gd.querySelectorAll("rect.slider-tick-rect");
-    const rail = gd.querySelector(".slider-rail-touch-rect");
-    if (!ticks[i] || !rail) return;
-    const t = ticks[i].getBoundingClientRect();
-    const r = rail.getBoundingClientRect();
-    const at = { bubbles: true, clientX: t.left + t.width / 2, clientY: r.top + r.height / 2, view: window };
-    rail.dispatchEvent(new MouseEvent("mousedown", at));
-    gd.dispatchEvent(new MouseEvent("mouseup", at));
-  };
-  document.addEventListener("keydown", (e) => {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
-    const typing = "input, textarea, select, button, [role=slider], [role=combobox], [contenteditable=true]";
-    if (e.target && e.target.closest && e.target.closest(typing)) return;
-    const gd = animated();
-    if (!gd) return;
-    const playing = !!gd._transitionData._animationRaf;
-    const forward = e.key === "ArrowRight" || e.key === "PageDown";
-    const back = e.key === "ArrowLeft" || e.key === "PageUp";
-    if (e.code === "Space") {
-      press(gd, playing ? "Pause" : "Play");
-    } else if (forward || back) {
-      if (playing) press(gd, "Pause");
-      const slider = gd._fullLayout.sliders[0];
-      stepTo(gd, Math.max(0, Math.min(slider.steps.length - 1, slider.active + (forward ? 1 : -1))));
-    } else {
-      return;
-    }
-    e.preventDefault();
   });
 }

@@ -1,4 +1,4 @@
-"""The browser's side of the screen: whether the window is narrow, and keys that drive the replay.
+"""The browser's side of the screen: whether the window is narrow, and how tall it is.
 
 How the page learns the screen (issue 9): Streamlit cannot tell the server the viewport's width
 (`st.context` carries headers, locale, theme and URL, not the window), and a plotly figure cannot re-arrange
@@ -10,9 +10,8 @@ them changes. The page then builds the figure variant for the screen ("phone" be
 rerun the first time a phone opens the app (the figures are cached, so about a second); after that the
 answer lives in the session.
 
-The same element installs, once per page, the keyboard a presenter's clicker sends: space plays or pauses
-the page's animated figure, the arrow keys (and Page Up / Page Down) step its slider. Keys typed into a
-widget stay the widget's.
+The keys a presenter's clicker sends (space plays or pauses, the arrow keys and Page Up / Page Down step) are
+the replay player's own (`ui/player.py`).
 """
 
 from __future__ import annotations

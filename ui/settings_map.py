@@ -30,10 +30,13 @@ from lab.sweeps import (
     run_rows,
     theory_agreement,
 )
-from ui import scene, url_state, widgets
+from ui import page, player, scene, url_state, widgets
 from viz.style import INK, SPUN_OFF, phone_layout, sizes
 
 CRACK_PAGE = "pages/1_Crack_the_safe.py"
+# On a projector, what the page puts above the heatmap on the first screen: the header, the title, the tabs and
+# the colouring's choice.
+PRESENTER_AROUND_PX = 330
 NOT_CRACKED_COLOR = "#e3e8ee"
 
 
@@ -241,8 +244,11 @@ def basin_figure(grid: BasinGrid, index: np.ndarray, presenter: bool = False) ->
 # Figures are kept as objects (cache_resource), not pickled copies (cache_data): unpickling a Figure re-validates
 # every property, which costs more than building these; st.plotly_chart only reads them (it copies via to_dict).
 @st.cache_resource(max_entries=32, show_spinner=False)
-def cached_heatmap_figure(grid: Grid, metric: str, presenter: bool = False, phone: bool = False) -> go.Figure:
+def cached_heatmap_figure(grid: Grid, metric: str, presenter: bool = False, phone: bool = False,
+                          height: int | None = None) -> go.Figure:
     fig = heatmap_figure(grid, grid_outcome(grid, rows=cached_rows), metric, presenter)
+    if height:
+        fig.update_layout(height=height)
     return phone_layout(fig) if phone else fig
 
 
@@ -250,6 +256,43 @@ def cached_heatmap_figure(grid: Grid, metric: str, presenter: bool = False, phon
 def cached_basin_figure(grid: BasinGrid, presenter: bool = False, phone: bool = False) -> go.Figure:
     fig = basin_figure(grid, cached_basins(grid), presenter)
     return phone_layout(fig) if phone else fig
+
+
+# --- the maps in numbers, for a screen reader ------------------------------------------------------------
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_grid_table(grid: Grid, metric: str) -> dict:
+    return grid_table(grid, grid_outcome(grid, rows=cached_rows), metric)
+
+
+def grid_table(grid: Grid, outcome: GridOutcome, metric: str) -> dict:
+    """The heatmap as a table: a row per value of the second knob (top of the map first), a column per
+    learning rate, each cell what its run did in the map's colouring."""
+    rows = []
+    for i in range(len(grid.betas) - 1, -1, -1):
+        row = [format_number(grid.betas[i], 3)]
+        for j in range(len(grid.lrs)):
+            if outcome.spun_off[i, j]:
+                row.append("spun off")
+            elif metric == "steps_to_crack":
+                row.append(str(int(outcome.settled_at[i, j])) if outcome.settled_at[i, j] >= 0 else "not cracked")
+            elif metric == "final_loss":
+                row.append(format_loss(float(outcome.final_gap[i, j])))
+            else:
+                row.append("stayed")
+        rows.append(row)
+    return {"caption": f"{METRICS[metric].title} for each {grid.axis.symbol} (rows) and learning rate (columns).",
+            "header": [grid.axis.symbol, *(format_lr(lr) for lr in grid.lrs)], "rows": rows}
+
+
+def basin_table(grid: BasinGrid, index: np.ndarray) -> dict:
+    """The basin map as a table: a row per start y (top first), a column per start x, each cell the minimum its
+    run reaches."""
+    rows = [[format_number(grid.ys[i], 3), *("none" if v < 0 else str(int(v) + 1) for v in index[i])]
+            for i in range(len(grid.ys) - 1, -1, -1)]
+    return {"caption": "The minimum reached from each start (rows: start y; columns: start x); none: spun off or "
+                       "stalled.",
+            "header": ["start y, start x", *(format_number(x, 3) for x in grid.xs)], "rows": rows}
 
 
 # --- callbacks: defaults that follow the chosen vault and hand ------------------------------------------
@@ -387,9 +430,13 @@ def heatmap_tab(grid: Grid, presenter: bool) -> None:
                                           help="Replay the run named above, step by step, on Crack the safe."):
             open_in_crack(sweeps.cell_query(grid, *best))
     with chart:
-        event = st.plotly_chart(cached_heatmap_figure(grid, metric, presenter, widgets.on_phone()), width="stretch",
-                                key="settings_cells", on_select="rerun", selection_mode="points",
-                                config={"displaylogo": False})
+        height = page.presenter_height(PRESENTER_AROUND_PX) if presenter else None
+        figure = cached_heatmap_figure(grid, metric, presenter, widgets.on_phone(), height)
+        event = st.plotly_chart(figure, width="stretch", key="settings_cells", on_select="rerun",
+                                selection_mode="points", config={"displaylogo": False})
+        player.describe("settings_cells", name=f"Map of settings: learning rate × {grid.axis.symbol}, coloured by "
+                        f"{METRICS[metric].title.lower()}", description=heatmap_sentence(grid, outcome, metric, best),
+                        table=cached_grid_table(grid, metric))
         st.caption("Hover over a square to read its run; click it to open that run in Crack the safe.")
     clicked = widgets.clicked_point(event)
     if clicked is not None:
@@ -430,6 +477,8 @@ def basin_tab(steps: int, presenter: bool) -> None:
     event = st.plotly_chart(cached_basin_figure(basins, presenter, widgets.on_phone()), width="stretch",
                             key="basin_cells", on_select="rerun", selection_mode="points",
                             config={"displaylogo": False})
+    player.describe("basin_cells", name=f"Basins of {basins.surface.title}: which combination each start finds",
+                    description=viz.basin_summary(index, basins.surface.minima), table=basin_table(basins, index))
     st.caption(f"{spec.title} with learning rate {format_lr(lr)} and its other settings at their defaults, "
                f"{steps} steps from each of {basins.resolution}×{basins.resolution} starts. A start counts for a "
                "combination when its run ends within 1 % of the map's longer side of it. Click a start to watch its "

@@ -1,13 +1,13 @@
 """Charts for Safecracker: pure functions from plain data (landscapes, `PathView`s, arrays) to Plotly figures.
 
     paths = [viz.path_view(tr) for tr in trajectories]
-    fig = viz.crack_figure(landscape, paths)      # the animated replay (map, loss curve, dials)
+    scene = viz.replay(landscape, paths)          # the replay: static panels and the motion over them
     text = viz.race_summary(paths)                # the sentence beside it
 
 Nothing here imports streamlit or optim.
 """
 
-from viz.animation import LAYOUTS, crack_figure, frame_steps
+from viz.animation import LAYOUTS, Replay, replay, replay_table
 from viz.charts import (
     basin_figure,
     internals_figure,
@@ -17,7 +17,6 @@ from viz.charts import (
     small_multiples_figure,
 )
 from viz.export import standalone_html
-from viz.ghost import with_ghosts
 from viz.paths import PathView, path_view
 from viz.style import PATH_PALETTE, OptimizerStyle, base_layout, label_for, style_at, style_for, styles_for
 from viz.summary import basin_summary, heatmap_summary, path_summary, race_summary
@@ -28,13 +27,12 @@ __all__ = [
     "OptimizerStyle",
     "PATH_PALETTE",
     "PathView",
+    "Replay",
     "backdrop",
     "base_layout",
     "basin_figure",
     "basin_summary",
     "contour_trace",
-    "crack_figure",
-    "frame_steps",
     "heatmap_summary",
     "internals_figure",
     "label_for",
@@ -44,6 +42,8 @@ __all__ = [
     "path_summary",
     "path_view",
     "race_summary",
+    "replay",
+    "replay_table",
     "settings_heatmap",
     "small_multiples_figure",
     "standalone_html",
@@ -51,5 +51,4 @@ __all__ = [
     "style_for",
     "styles_for",
     "surface_figure",
-    "with_ghosts",
 ]

@@ -1,12 +1,18 @@
-"""A figure as one HTML file that plays offline: plotly.js inlined, a title, and a caption of the scene."""
+"""A replay as one HTML file that plays offline: plotly.js and the player inlined, a title, and a caption."""
 
 from __future__ import annotations
 
 import html
+import json
+from pathlib import Path
 
-import plotly.graph_objects as go
+import plotly.io as pio
 
-# The page around the figure: readable type, and room so that no axis title or tick label is cut off
+from viz.animation import Replay
+
+PLAYER_JS = Path(__file__).resolve().parent / "player.js"
+
+# The page around the replay: readable type, and room so that no axis title or tick label is cut off
 # (plotly draws into the width the page gives it; the figure asks for at least that much).
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -22,19 +28,43 @@ _PAGE = """<!DOCTYPE html>
 </style>
 </head>
 <body>
+<main>
 <h1>{title}</h1>
 <figure>
 <figcaption>{caption}</figcaption>
-{plot}
+{panels}
 </figure>
+</main>
+<script type="module">
+{player}
+const motion = {motion};
+createPlayer(document.getElementById("sc-player"), motion, {{
+  name: {name}, description: {description}, size: "desk",
+  panels: () => {ids}.map((id) => document.getElementById(id)),
+}});
+</script>
 </body>
 </html>
 """
 
 
-def standalone_html(figure: go.Figure, title: str, caption: str, *, min_width: int = 900) -> str:
-    """`figure` as a complete HTML page that works without a network: its title as the page title and
-    heading, `caption` (plain text, escaped) above it, Play not started."""
-    plot = figure.to_html(include_plotlyjs=True, full_html=False, auto_play=False, default_width="100%",
-                          config={"displaylogo": False, "responsive": True})
-    return _PAGE.format(title=html.escape(title), caption=html.escape(caption), plot=plot, min_width=min_width)
+def standalone_html(replay: Replay, title: str, caption: str, *, min_width: int = 900) -> str:
+    """`replay` as a complete HTML page that works without a network: its title as the page title and heading,
+    `caption` (plain text, escaped) above it, the player's controls under the map, Play not started."""
+    ids = [f"sc-panel-{i}" for i in range(len(replay.panels))]
+    parts = []
+    for i, (panel, div_id) in enumerate(zip(replay.panels, ids, strict=True)):
+        parts.append(pio.to_html(panel, include_plotlyjs=i == 0, full_html=False, div_id=div_id,
+                                 default_width="100%", config={"displaylogo": False, "responsive": True}))
+        if i == 0:
+            parts.append('<div id="sc-player"></div>')
+    # The page's module uses the player's own function; its Streamlit entry point is unused here.
+    player = PLAYER_JS.read_text()
+
+    def script_json(value) -> str:
+        # JSON inside <script>: "</" would end the script early.
+        return json.dumps(value, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+
+    return _PAGE.format(title=html.escape(title), caption=html.escape(caption), panels="\n".join(parts),
+                        min_width=min_width, player=player, motion=script_json(replay.motion),
+                        name=script_json(title), description=script_json(caption), ids=script_json(ids))

@@ -1,9 +1,10 @@
 """Contour lines as plain polylines (marching squares), so a scatter trace can draw them.
 
-Why not a contour trace: during an animation with `redraw=False`, plotly.js re-plots only the animated
-traces of each subplot and removes every trace layer whose type is not among them, so a contour trace
-vanishes at the first frame (see viz/animation.py). Scatter traces survive, so the animated map draws its
-contour lines with this module.
+Why not a contour trace: the replay's map is a picture of the colours (a layout image, exact to the pixel
+and small to send) with the lines drawn over it, and the basin map lays them over its own colours; a contour
+trace would draw a second colour field of its own. (The replay's map was built this way first because plotly's
+own animation frames wiped contour traces; the replay is now drawn by viz/player.js, but the picture and the
+lines stayed the lighter way to draw the vault.)
 """
 
 from __future__ import annotations

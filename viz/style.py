@@ -39,6 +39,12 @@ LANDSCAPE_COLORSCALE = [
     [0.8, "#8797a7"],
     [1.0, "#738394"],
 ]
+# What a path or a contour line is drawn on: any colour of the landscape, and the loss plot's white card.
+PLOT_BACKGROUNDS = (*(color for _, color in LANDSCAPE_COLORSCALE), "#ffffff")
+# WCAG 2.2's least contrast for the lines a chart is read by (1.4.11, non-text contrast) and for text (1.4.3).
+LINE_CONTRAST, TEXT_CONTRAST = 3.0, 4.5
+# Contour lines: ink, three quarters opaque, reach 3:1 on every colour of the landscape, the slate top included.
+CONTOUR_INK = "rgba(26, 26, 26, 0.75)"
 
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "6px,3px,2px,3px,2px,3px")
 # No "x" (divergence) and no "star" (the combination): those marks mean something else on the map.
@@ -87,6 +93,58 @@ def styles_for(keys) -> list[OptimizerStyle]:
     per-optimizer table would give two hands of one race the same colour; by position it never does
     (up to seven hands, the most a figure shows). The same key twice (two Adam runs) is told apart too."""
     return [style_at(i, label_for(key)) for i, key in enumerate(keys)]
+
+
+# Dash names as runs of (on, off, on, off, ...) in units of the line's width (at least 3 px), the proportions
+# plotly.js gives them, so a path drawn on the player's canvas matches its legend sample drawn by plotly.
+_DASH_UNITS = {"solid": (), "dot": (1, 1), "dash": (3, 3), "longdash": (5, 5), "dashdot": (3, 1, 1, 1),
+               "longdashdot": (5, 2, 1, 2)}
+
+
+def dash_pattern(dash: str, width: float) -> list[float]:
+    """A line dash as on/off lengths in px for a canvas (`setLineDash`): a plotly dash name scaled by the
+    line's `width`, or plotly's own "6px,3px,..." list as it stands; [] is a solid line."""
+    if dash in _DASH_UNITS:
+        unit = max(float(width), 3.0)
+        return [round(unit * u, 2) for u in _DASH_UNITS[dash]]
+    return [float(part.strip().removesuffix("px")) for part in dash.split(",") if part.strip()]
+
+
+def _rgb(color: str) -> tuple[float, float, float, float]:
+    """(r, g, b, alpha) of '#RRGGBB' or 'rgba(r, g, b, a)'."""
+    if color.startswith("#"):
+        return (*(int(color[i:i + 2], 16) for i in (1, 3, 5)), 1.0)
+    parts = [float(v) for v in color[color.index("(") + 1:color.index(")")].split(",")]
+    return (*parts[:3], parts[3] if len(parts) == 4 else 1.0)
+
+
+def luminance(color: str, on: str = "#ffffff") -> float:
+    """WCAG 2.2's relative luminance of `color`, a translucent colour taken as laid over `on`."""
+    r, g, b, a = _rgb(color)
+    if a < 1:
+        under = _rgb(on)
+        r, g, b = (a * c + (1 - a) * u for c, u in zip((r, g, b), under[:3], strict=True))
+
+    def linear(channel: float) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+
+
+def contrast(color: str, background: str) -> float:
+    """WCAG 2.2's contrast ratio (1 to 21) of `color` on `background` (a translucent colour laid over it)."""
+    one, two = luminance(color, background), luminance(background)
+    return (max(one, two) + 0.05) / (min(one, two) + 0.05)
+
+
+def casing_for(color: str) -> str | None:
+    """The outline a path of `color` is drawn with so that it stands out 3:1 on every plot background: none
+    for a colour dark enough on its own (black), ink for the light Okabe-Ito colours (orange, sky blue), which
+    no white or pale map lets reach 3:1 (they keep their hue, which tells the hands apart)."""
+    if min(contrast(color, bg) for bg in PLOT_BACKGROUNDS) >= LINE_CONTRAST:
+        return None
+    return INK
 
 
 def rgba(color: str, alpha: float) -> str:

@@ -1,4 +1,5 @@
-"""The vault itself: a landscape as a contour map (static, or animation-safe), its landmarks, and in 3D."""
+"""The vault itself: a landscape as a contour map (a contour trace, or a picture with lines over it), its
+landmarks, and in 3D."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from viz.isolines import isolines
 from viz.paths import PathView
 from viz.raster import colorize, png_data_uri
 from viz.scales import LossColour, loss_colour
-from viz.style import COMBINATION_COLOR, INK, LANDSCAPE_COLORSCALE, base_layout, sizes, styles_for
+from viz.style import COMBINATION_COLOR, CONTOUR_INK, INK, LANDSCAPE_COLORSCALE, base_layout, sizes, styles_for
 
 CONTOUR_LEVELS = 14
-ISOLINE_COLOR = "rgba(40, 48, 56, 0.4)"
+ISOLINE_COLOR = CONTOUR_INK
 # Hover text shared by every landscape view; customdata carries the real loss, since on a log scale z does not.
 LANDSCAPE_HOVER = "x %{x:.4g}<br>y %{y:.4g}<br>loss %{customdata:.4g}<extra>landscape</extra>"
 
@@ -96,7 +97,7 @@ def landmark_traces(landscape, *, start=None, presenter: bool = False, xaxis: st
 
 @dataclass(frozen=True)
 class Backdrop:
-    """An animation-safe contour map: a layout image for the colour, scatter traces for the rest."""
+    """The replay's contour map: a layout image for the colour, scatter traces for the rest."""
 
     image: dict
     traces: list[go.Scatter]
@@ -105,8 +106,8 @@ class Backdrop:
 
 def backdrop(landscape, *, resolution: int = 100, raster: int = 240, hover_resolution: int = 33,
              presenter: bool = False, xaxis: str = "x", yaxis: str = "y", colorbar: dict | None = None) -> Backdrop:
-    """The landscape for an animated figure, built from parts that plotly.js never removes mid-animation:
-    the colour field as a PNG layout image (`raster` px square), contour lines as one scatter line trace,
+    """The landscape for a replay's map: the colour field as a PNG layout image (`raster` px square, exact and
+    small to send), contour lines as one scatter line trace,
     an invisible grid of hover points (x, y, loss) and a marker-only trace carrying the colourbar."""
     xs, ys, Z, colour = landscape_colour(landscape, resolution)
     (x0, x1), (y0, y1) = landscape.bounds

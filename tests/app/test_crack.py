@@ -6,7 +6,7 @@ import pytest
 
 import landscapes
 import optim
-from tests.apptest_helpers import charts, no_exception, open_page, texts
+from tests.apptest_helpers import charts, no_exception, open_page, replays, texts
 
 PAGE = "pages/1_Crack_the_safe.py"
 
@@ -16,8 +16,10 @@ def test_defaults_show_the_map_the_metrics_and_the_summary():
     no_exception(at)
     assert len(charts(at)) == 1
     figure = json.loads(charts(at)[0].proto.spec)
-    assert figure["frames"], "the map must be animated"
-    assert any("Play" in str(b.get("label")) for menu in figure["layout"]["updatemenus"] for b in menu["buttons"])
+    assert figure["layout"]["images"], "the map's landscape"
+    (player,) = replays(at)
+    assert player["panels"] == ["map"] and player["motion"]["last"] == 200, "the map is replayed"
+    assert "Adam" in player["name"] and "cracked it at step" in player["description"]
     labels = [m.label for m in at.metric]
     assert "Safe cracked" in labels and any("loss" in label.lower() for label in labels)
     assert "cracked it at step" in texts(at)

@@ -2,7 +2,7 @@
 
 import json
 
-from tests.apptest_helpers import charts, no_exception, open_page, texts
+from tests.apptest_helpers import charts, no_exception, open_page, replays, texts
 
 
 def test_the_story_the_table_and_the_demo():
@@ -14,7 +14,9 @@ def test_the_story_the_table_and_the_demo():
     glossary = at.dataframe[0].value
     assert {"Safe-cracking", "Deep learning"} <= set(glossary.columns) and len(glossary) >= 8
     figure = json.loads(charts(at)[0].proto.spec)
-    assert figure["frames"]
+    assert figure["layout"]["images"]
+    (player,) = replays(at)
+    assert player["panels"] == ["demo_chart"] and player["motion"]["last"] > 0
 
 
 def test_the_closing_question_is_answered_by_trying():

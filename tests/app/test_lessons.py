@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -155,8 +156,8 @@ def test_lesson_claim_holds(slug, nudge):
 @pytest.mark.parametrize("slug", SLUGS)
 def test_lesson_figures_stay_small(slug):
     lesson = lessons.LESSONS[slug]
-    fig = viz.crack_figure(lesson.surface, ui_lessons.paths(lesson, lessons.simulate(lesson)))
-    assert len(fig.to_json()) < 1_500_000
+    replay = viz.replay(lesson.surface, ui_lessons.paths(lesson, lessons.simulate(lesson)))
+    assert len(replay.figure.to_json()) + len(json.dumps(replay.motion)) < 1_500_000
 
 
 # --- one check per lesson: what its question and explanation promise -------------------------------------

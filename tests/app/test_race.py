@@ -14,7 +14,7 @@ import viz
 from lab.race import leaderboard
 from optim.trajectory import stays_from
 from optim.tuning import choose_rung, ladder_for
-from tests.apptest_helpers import charts, no_exception, open_page, texts
+from tests.apptest_helpers import chart_words, charts, no_exception, open_page, replays, texts
 from ui import race
 
 PAGE = "pages/2_The_race.py"
@@ -38,7 +38,12 @@ def test_defaults_race_three_tuned_hands_on_one_timeline():
     assert at.query_params["landscape"] == race.DEFAULT_LANDSCAPE
     race_map, loss = charts(at)
     figure = json.loads(race_map.proto.spec)
-    assert figure["frames"], "the race must be animated"
+    (player,) = replays(at)
+    assert player["panels"] == ["race_map"] and player["motion"]["last"] == 200, "the race is replayed"
+    assert "Momentum cracked it at step 59" in player["description"]
+    loss_words = chart_words(at)["race_loss"]
+    assert "ends lowest" in loss_words["description"] and loss_words["name"]
+    assert loss_words["table"]["header"][:2] == ["step", "Momentum x"] or "SGD x" in loss_words["table"]["header"]
     names = {trace.get("name") for trace in figure["data"]}
     assert {"SGD", "Momentum", "Adam"} <= names
     assert "Adam" in {trace.get("name") for trace in json.loads(loss.proto.spec)["data"]}
@@ -54,7 +59,9 @@ def test_defaults_race_three_tuned_hands_on_one_timeline():
 
 def test_the_default_page_sends_less_than_the_budget():
     at = open_page(PAGE)
-    assert sum(len(chart.proto.spec) for chart in charts(at)) < 1_500_000
+    sent = sum(len(chart.proto.spec) for chart in charts(at))
+    sent += sum(len(e.proto.bytes) for e in at.get("bidi_component"))
+    assert sent < 1_500_000
 
 
 def test_a_link_restores_the_hands_and_their_settings():

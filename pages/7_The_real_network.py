@@ -9,7 +9,7 @@ import viz.network
 from lab import network as net_lab
 from lab.numbers import format_loss, format_lr
 from ui import network as ui_net
-from ui import page, url_state, widgets
+from ui import page, player, url_state, widgets
 
 presenter = page.frame("The real network")
 settings = ui_net.settings()
@@ -84,12 +84,16 @@ with figure_box:
 with story:
     if presenter:
         st.markdown(LEAD)
-    widgets.summary(net_lab.race_sentence(titles, line, reached), spun_off=any(d is not None for d in line.diverged_at))
+    sentence = net_lab.race_sentence(titles, line, reached)
+    widgets.summary(sentence, spun_off=any(d is not None for d in line.diverged_at))
 with chart:
     layout, height = page.figure_layout()
     figure = viz.network.network_figure(titles, line, shade, ui_net.strip_images(line.strip), layout=layout,
                                         height=height)
     st.plotly_chart(figure, width="stretch", key="network_replay", config={"displaylogo": False})
+    player.describe("network_replay", name=f"{len(hands)} hand{'s' if len(hands) > 1 else ''} training the digit "
+                    "reader: the shadow on a plane, the losses, the test accuracy and ten test digits",
+                    description=sentence, table=viz.network.replay_table(titles, line))
     st.caption("Press ▶ Play to replay the training; drag the step slider to scrub. The map is the loss on the "
                "plane; each line is a hand's shadow. The strip shows ten test digits and what each hand's network "
                "reads in them at that step.")

@@ -107,3 +107,13 @@ def test_the_replay_figure_on_every_screen(runs, line, layout):
 def test_an_unknown_layout_is_refused(runs, line):
     with pytest.raises(ValueError, match="layout"):
         viz.network.network_figure([], line, None, None, layout="watch")
+
+
+def test_the_replay_table_reads_the_timeline(line):
+    table = viz.network.replay_table(["SGD", "Adam", "Rprop"], line)
+    assert table["header"][:4] == ["step", "SGD training loss", "SGD test loss", "SGD test accuracy"]
+    assert len(table["header"]) == 1 + 3 * 3
+    first, last = table["rows"][0], table["rows"][-1]
+    assert first[0] == "0" and last[0] == "40"
+    assert last[3 + 3] == f"{100 * line.test_accuracy[1, -1]:.1f}%"
+    assert all(len(row) == len(table["header"]) for row in table["rows"])

@@ -302,3 +302,23 @@ def network_figure(labels, timeline, shadow, images, *, layout: str = "desk", he
     lay["images"] = [image, digits]
     fig.update_layout(lay)
     return fig
+
+
+def replay_table(labels, timeline) -> dict:
+    """The replay in numbers, the figure's text alternative ({"caption", "header", "rows"}, as `ui.player.describe`
+    takes): at the replay's own steps, each hand's training loss, test loss and test accuracy."""
+    last = timeline.train_loss.shape[1] - 1
+    steps = [int(k) for k in replay_steps(last)]
+    header = ["step"]
+    for label in labels:
+        header += [f"{label} training loss", f"{label} test loss", f"{label} test accuracy"]
+    rows = []
+    for k in steps:
+        row = [str(k)]
+        for h in range(len(labels)):
+            accuracy = timeline.test_accuracy[h, k]
+            row += [format_loss(float(timeline.train_loss[h, k])), format_loss(float(timeline.test_loss[h, k])),
+                    f"{100 * accuracy:.1f}%" if np.isfinite(accuracy) else "—"]
+        rows.append(row)
+    return {"caption": f"Each hand's losses and test accuracy at {len(steps)} of the {last + 1} steps.",
+            "header": header, "rows": rows}

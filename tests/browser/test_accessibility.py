@@ -98,3 +98,50 @@ def test_what_a_learner_opens_meets_wcag_2_2_aa(browser, app_url, state, theme):
             assert _violations(page.tab) == [], screen
         finally:
             context.close()
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_a_live_class_meets_wcag_2_2_aa(browser, app_url, theme):
+    """The live class past its first view: a teacher's room on the projector through a question's whole round,
+    and a phone joining, answering and seeing the answer."""
+    from tests.browser.conftest import Page
+
+    teacher_context, teacher = _open(browser, app_url, "presenter", theme, "Live_class")
+    phone_context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=theme, is_mobile=True,
+                                        has_touch=True)
+    try:
+        teacher.tab.get_by_role("button", name="Open a room").click()
+        teacher.tab.wait_for_selector(".room-code")
+        teacher.settle()
+        assert _violations(teacher.tab) == [], "the room"
+        code = teacher.tab.inner_text(".room-code").strip()
+        teacher.tab.get_by_role("button", name="Ask the class").click()
+        teacher.tab.get_by_role("button", name="Close answers").wait_for()
+        teacher.settle()
+        assert _violations(teacher.tab) == [], "a question asked"
+
+        phone = Page(phone_context.new_page(), app_url).open(f"Live_class?room={code}")
+        phone.settle()
+        assert _violations(phone.tab) == [], "the phone's join form"
+        phone.tab.get_by_role("textbox", name="Nickname").fill("ana")
+        phone.tab.get_by_role("button", name="Join").click()
+        phone.tab.get_by_role("button", name="Momentum", exact=True).click()
+        phone.tab.wait_for_selector("text=Saved: Momentum")
+        phone.settle()
+        assert _violations(phone.tab) == [], "the phone, answered"
+
+        teacher.tab.get_by_role("button", name="Close answers").click()
+        teacher.settle()
+        teacher.tab.get_by_role("button", name="Show the spread").click()
+        teacher.settle()
+        teacher.tab.wait_for_timeout(1200)
+        assert _violations(teacher.tab) == [], "the spread"
+        teacher.tab.get_by_role("button", name="Reveal the run").click()
+        teacher.settle()
+        teacher.tab.wait_for_selector(".sc-player")
+        assert _violations(teacher.tab) == [], "the run revealed"
+        phone.tab.get_by_text("Look at the projector").first.wait_for()
+        assert _violations(phone.tab) == [], "the phone after the reveal"
+    finally:
+        teacher_context.close()
+        phone_context.close()

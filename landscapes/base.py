@@ -48,9 +48,16 @@ class Landscape:
     # True where one evaluation costs a network's forward pass over its training images (the digits vault):
     # pages draw it on coarser grids and run smaller batches on it, and say so.
     heavy: bool = False
+    # On a heavy vault, the rates `optim.tuning.tune` finds from the vault's own start with default settings for
+    # 200 steps (`optim.tuning.KEPT_STEPS`), worked out once (scripts/tune_heavy_vaults.py) and kept:
+    # {"calm": {key: lr}, "fast": {key: lr}}. Climbing a ladder there costs a minute per hand; the tests check
+    # that every kept rate tells a robust story and that the tuner still finds it.
+    tuned_lr: Mapping[str, Mapping[str, float]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "teaching_lr", MappingProxyType(dict(self.teaching_lr)))
+        object.__setattr__(self, "tuned_lr", MappingProxyType(
+            {prefer: MappingProxyType(dict(rates)) for prefer, rates in self.tuned_lr.items()}))
 
     def __reduce__(self):
         # Pickled as a recipe, not by value (its functions are closures), so the app's caches can hold

@@ -135,6 +135,20 @@ DESCRIPTION = (
     "maps are drawn on coarser grids.")
 
 
+# What `optim.tuning.tune` finds for each hand from the vault's start over 200 steps, climbing its whole ladder
+# beside nudged twins (about a minute per hand here): worked out by scripts/tune_heavy_vaults.py and kept, so a
+# page opens in a second. tests/test_digits_vault.py climbs again for one hand; tests/test_teaching_truth.py
+# checks that every kept rate's scene tells a robust story.
+TUNED_LR = {
+    "calm": {"sgd": 0.07, "momentum": 0.005, "nesterov": 0.005, "adagrad": 0.5, "rmsprop": 0.03, "adam": 0.03,
+             "adamw": 0.03, "adamax": 0.2, "nadam": 0.07, "radam": 0.2, "adadelta": 0.3, "asgd": 0.07,
+             "adafactor": 1.0, "rprop": 0.0001, "lion": 0.01, "lbfgs": 2.0, "muon": 0.02},
+    "fast": {"sgd": 0.2, "momentum": 0.03, "nesterov": 0.1, "adagrad": 0.7, "rmsprop": 0.07, "adam": 0.03,
+             "adamw": 0.03, "adamax": 0.5, "nadam": 1.0, "radam": 0.3, "adadelta": 7.0, "asgd": 0.2,
+             "adafactor": 1.0, "rprop": 0.7, "lion": 0.01, "lbfgs": 2.0, "muon": 0.02},
+}
+
+
 def build_digits_vault() -> Landscape:
     vault = _DigitsVault(
         key="digits",
@@ -151,6 +165,7 @@ def build_digits_vault() -> Landscape:
         log_scale=True,
         minimum_is_estimate=True,
         heavy=True,
+        tuned_lr=TUNED_LR,
     )
     object.__delattr__(vault, "minima")
     object.__delattr__(vault, "min_value")

@@ -38,8 +38,8 @@ STEP_SLACK = 2
 PLACE_SHARE = DEFAULT_CRACK_FRACTION
 # The twelve twins sample twelve of the directions a rounding could push a run; the check asks them to agree
 # within this share of the place tolerance, so a direction between them has room. Measured: at the full
-# tolerance a 64-twin audit of the 510 default scenes flagged two that twelve twins let through (paths parting
-# by 0.041 of a 0.04 yardstick from 2 directions in 64); with the margin it flags none.
+# tolerance a 64-twin audit of the 510 default scenes (before the digits vault) flagged two that twelve twins
+# let through (paths parting by 0.041 of a 0.04 yardstick from 2 directions in 64); with the margin it flags none.
 CHECK_MARGIN = 0.5
 
 

@@ -51,6 +51,8 @@ MAP_MARGIN = DEFAULT_CRACK_FRACTION
 # cannot climb and then fall, so bowls, ravines and regressions never trigger it; on a bumpy one, a hand
 # that glides over a hump in many small steps stays below it, and one that jumps a hump does not.
 HUMP_TOLERANCE = 0.01
+# A heavy vault's kept rates (`Landscape.tuned_lr`) were climbed for runs of this many steps, the pages' default.
+KEPT_STEPS = 200
 # Points sampled along each step, ends included, to find the loss's bumps; fewer on a heavy vault (a real
 # network's loss, smooth at the scale of a step), where each point is a pass over its training images.
 HUMP_SAMPLES = 33
@@ -273,20 +275,35 @@ def _choose(rungs: _Ladder, steps: int, prefer: str) -> int:
 
 
 def tune(optimizer, landscape: str | Landscape, start=None, steps: int = 200, *, prefer: str = "calm",
-         **settings) -> Tuning:
+         use_kept: bool = True, **settings) -> Tuning:
     """The learning rate a careful practitioner would give `optimizer` on `landscape` from `start` (the
     vault's own by default) for `steps` steps: see the module's docstring for the rule. `settings` go to
     `simulate` (the hand's other hyperparameters, noise, seed, schedule). One or two batched runs, each rung
     beside its nudged twins (`optim.story`), every run hearing the noise the rung's own run hears.
 
     From the vault's own start, with the hand's other settings at their defaults and no noise or schedule,
-    a rate the vault declares in `teaching_lr` for this hand wins (`Tuning.teaching`).
+    a rate the vault declares in `teaching_lr` for this hand wins (`Tuning.teaching`), and on a heavy vault the
+    rate it keeps in `tuned_lr` for this preference is taken without climbing the ladder again (unless
+    `use_kept` is False: how scripts/tune_heavy_vaults.py works those rates out).
     """
     if prefer not in PREFERENCES:
         raise ValueError(f"prefer must be one of {', '.join(PREFERENCES)}, got {prefer!r}")
     spec = registry.get(optimizer)
     surface = landscapes.get(landscape)
     name = spec.title
+    kept = surface.tuned_lr.get(prefer, {}).get(spec.key) if use_kept and steps == KEPT_STEPS else None
+    if kept is not None and not _vault_scene(spec, surface, start, settings):
+        kept = None
+    if kept is not None:
+        run = simulate(spec, surface, start=start, steps=steps, lr=kept, record_state=False, **settings)
+        at = run.settled_at()
+        if at is None:
+            # Said as a climb that found nothing says it: the kept rate is the calmest of those that get furthest.
+            why = (f"no learning rate cracks this vault for {name} from here in {steps} steps; this is the tuner's "
+                   "calmest steady rate, worked out once and kept")
+        else:
+            why = f"the tuner's rate for this vault, worked out once and kept ({name} cracks it from step {at})"
+        return Tuning(kept, why, at is not None, at, rungs=0, spun_off=0, left_map=0, leapt=0)
     h = spec.hyperparameter("lr")
     searched = spec.line_search(spec.resolve({k: v for k, v in settings.items() if k not in RUN_SETTINGS}))
     if searched:
@@ -379,10 +396,15 @@ def suggest_lr(optimizer, landscape: str | Landscape, start=None, steps: int = 2
 def _teaching_lr(spec, surface: Landscape, start, settings: dict) -> float | None:
     """The vault's declared rate for this hand, if the scene is the one its story is told in."""
     lr = surface.teaching_lr.get(spec.key)
-    if lr is None:
+    if lr is None or not _vault_scene(spec, surface, start, settings):
         return None
+    return float(lr)
+
+
+def _vault_scene(spec, surface: Landscape, start, settings: dict) -> bool:
+    """Whether the run is the vault's own scene: its start, the hand's default settings, no noise or schedule."""
     if start is not None and not np.array_equal(np.asarray(start, dtype=np.float64), np.asarray(surface.start)):
-        return None
+        return False
     defaults = spec.defaults
     for key, value in settings.items():
         if key in ("seed",):
@@ -392,8 +414,8 @@ def _teaching_lr(spec, surface: Landscape, start, settings: dict) -> float | Non
         if key == "schedule" and value in (None, "constant"):
             continue
         if key not in defaults or np.any(np.asarray(value) != np.asarray(defaults[key])):
-            return None
-    return float(lr)
+            return False
+    return True
 
 
 def _outcome(settled_at: int | None, name: str) -> str:

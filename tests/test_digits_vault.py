@@ -81,3 +81,33 @@ def test_a_tuned_hand_cracks_the_vault_without_spinning_off(key):
     tuning = tune(key, "digits", steps=200)
     run = optim.simulate(key, "digits", steps=200, lr=tuning.lr)
     assert tuning.cracks and run.diverged_at is None and run.settled_at() is not None
+
+
+def test_every_hand_has_a_kept_rate_on_its_ladder(vault):
+    # Each kept rate's scene must also tell a robust story, like every default scene: tests/test_teaching_truth.py.
+    from optim.tuning import PREFERENCES, ladder_for
+
+    assert set(vault.tuned_lr) == set(PREFERENCES)
+    for prefer, rates in vault.tuned_lr.items():
+        assert set(rates) == set(optim.OPTIMIZERS), prefer
+        for key, lr in rates.items():
+            assert np.isclose(ladder_for(key), lr).any(), (prefer, key)
+
+
+def test_a_kept_rate_is_what_the_tuner_finds_by_climbing(vault):
+    # One climb (about a minute here); scripts/tune_heavy_vaults.py climbs for every hand.
+    climbed = tune("adam", "digits", steps=200, use_kept=False)
+    assert climbed.lr == vault.tuned_lr["calm"]["adam"] and climbed.rungs > 0
+    kept = tune("adam", "digits", steps=200)
+    assert kept.lr == climbed.lr and kept.rungs == 0 and "kept" in kept.reason
+    assert kept.settled_at == climbed.settled_at
+
+
+def test_a_rate_is_kept_only_for_the_vaults_own_scene(vault, monkeypatch):
+    # Short runs keep the climb cheap: the kept rate is offered for runs of KEPT_STEPS only.
+    from optim import tuning
+
+    monkeypatch.setattr(tuning, "KEPT_STEPS", 20)
+    assert tune("sgd", "digits", steps=20).rungs == 0
+    assert tune("sgd", "digits", start=(0.5, 0.5), steps=20).rungs > 0
+    assert tune("sgd", "digits", steps=21).rungs > 0

@@ -55,7 +55,18 @@ def _screen(the, secret: str, presenter: bool) -> None:
     if "live_room" not in st.session_state and "live_student" not in st.session_state:
         _recognise(the, secret, linked)
     if "live_room" in st.session_state:
-        live_teacher.room(the, st.session_state.live_room, st.session_state.live_teacher, presenter)
+        try:
+            live_teacher.room(the, st.session_state.live_room, st.session_state.live_teacher, presenter)
+        except ClassroomUnavailable:
+            raise
+        except ClassroomError:
+            # Closed from another tab or computer, or a day old: the room is gone, and so is what it held.
+            for key in ("live_room", "live_teacher", "live_closing"):
+                st.session_state.pop(key, None)
+            st.session_state.live_teacher_left = True
+            st.session_state.live_closed_note = ("This room is closed or has expired, and its answers are deleted. "
+                                                 "Open a new room to go on.")
+            st.rerun()
         return
     if "live_student" in st.session_state:
         live_student.room(*st.session_state.live_student)

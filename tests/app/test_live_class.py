@@ -387,6 +387,17 @@ def test_closing_the_room_offers_the_export_first_then_deletes_what_students_gav
     assert "No open room has that code" in refusal(phone)
 
 
+def test_a_room_closed_from_another_computer_leaves_the_projector_calm(store):
+    at = teacher_with_room()
+    code = at.session_state.live_room
+    ask(at)
+    store.close_room(code, teacher_key(TEACHER))  # the teacher's other tab, or its key file on another computer
+    at.run()
+    no_exception(at)
+    assert "closed or has expired" in shown(at) and at.button(key="open_room")
+    assert "live_room" not in at.session_state
+
+
 # --- a challenge ----------------------------------------------------------------------------------------
 
 def open_challenge(at: AppTest) -> None:

@@ -22,11 +22,12 @@ everything students gave it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -47,6 +48,11 @@ DEFAULT_ROOM_CAP = 200
 # Rooms open at once across the whole store: a flood from many addresses fills this, not the disk.
 MAX_OPEN_ROOMS = 10_000
 PURGE_EVERY = 60.0
+# A room's phones share one read of the room this often (see `ClassStore.glance`): two hundred phones looking
+# every two seconds were a hundred transactions a second, more than PostgreSQL on loopback and the server's
+# one interpreter could serve (the projector's count fell 25 s behind). A phone still sees its own answer at
+# once, and the teacher's changes made through this process at once; through another process within this.
+GLANCE_SECONDS = 1.0
 # Any constant: the advisory lock PostgreSQL holds while two processes create the tables at once.
 SCHEMA_LOCK = 7_260_011
 
@@ -140,6 +146,29 @@ class MyEntry:
     refused: tuple[str, str, str] | None  # (lr as typed, β as typed, the reason)
 
 
+@dataclass
+class _RoomView:
+    """What every phone in one room reads, read once for all of them: the room's current item, its students by
+    token digest, and their answers to the current question."""
+
+    started: float  # time.monotonic() when the read began
+    created_at: float
+    current: Current
+    students: dict[str, tuple[int, str]]  # token digest -> (student id, nickname)
+    mine: dict[int, dict[int, str]]  # student id -> {round: choice} for the current question
+
+
+def _changes_the_room(method):
+    """A teacher's change to room `code`: the phones' shared view of it is read again after it."""
+    @functools.wraps(method)
+    def changing(self, code, *args, **kwargs):
+        try:
+            return method(self, code, *args, **kwargs)
+        finally:
+            self._forget_view(code)
+    return changing
+
+
 class ClassStore:
     """The class's shared memory. Safe to share between threads; several processes may open the same URL."""
 
@@ -155,6 +184,10 @@ class ClassStore:
         self._ready = False
         self._ready_lock = threading.Lock()
         self._last_purge = float("-inf")
+        self._views: dict[str, _RoomView] = {}
+        self._view_epochs: Counter = Counter()  # per room, bumped by a teacher's change: older reads are dropped
+        self._answered: dict[str, dict[tuple, tuple[str, float]]] = {}  # per room, this process's recent answers
+        self._views_lock = threading.Lock()
         # Tables now, and what expired while the server was down goes now; a database that is down at start-up
         # is tried again by the first request.
         with contextlib.suppress(ClassroomUnavailable):
@@ -248,6 +281,7 @@ class ClassStore:
                          .values(teacher_digest=tokens.digest(key)))
         return key
 
+    @_changes_the_room
     def close_room(self, code: str, teacher_token: str) -> None:
         """Nobody can join or answer any more, and every nickname, answer and entry is deleted now."""
         with self._writing() as conn:
@@ -256,6 +290,7 @@ class ClassStore:
             conn.execute(sa.update(schema.rooms).where(schema.rooms.c.id == room.id)
                          .values(closed_at=self._clock(), current_kind=None, current_id=None))
 
+    @_changes_the_room
     def open_question(self, code: str, teacher_token: str, question_id: str, choices, *, prompt: str | None = None,
                       correct: str | None = None, seconds: float | None = None) -> None:
         """Ask every student `question_id` (round 1). Asking it again after its reveal starts it afresh; asking
@@ -282,6 +317,7 @@ class ClassStore:
                     opened_at=now, round=1, spread_shown=False, deadline=None if seconds is None else now + seconds))
             self._set_current(conn, room.id, "question", question_id)
 
+    @_changes_the_room
     def close_answers(self, code: str, teacher_token: str, question_id: str) -> None:
         """No more answers to this round; the answers given stay."""
         q = schema.questions
@@ -292,6 +328,7 @@ class ClassStore:
                 conn.execute(sa.update(q).where(q.c.room_id == room.id, q.c.question_id == question_id)
                              .values(closed_at=self._clock()))
 
+    @_changes_the_room
     def show_spread(self, code: str, teacher_token: str, question_id: str, shown: bool = True) -> None:
         """Whether the projector shows how the class answered (hidden while the class answers, so the bars
         do not sway late voters)."""
@@ -302,6 +339,7 @@ class ClassStore:
             conn.execute(sa.update(q).where(q.c.room_id == room.id, q.c.question_id == question_id)
                          .values(spread_shown=bool(shown)))
 
+    @_changes_the_room
     def vote_again(self, code: str, teacher_token: str, question_id: str, *, seconds: float | None = None) -> int:
         """A new round on the same question, after the discussion: answers open again, the earlier round is
         kept, the spread is hidden. Returns the new round's number."""
@@ -321,6 +359,7 @@ class ClassStore:
             self._set_current(conn, room.id, "question", question_id)
             return found.round + 1
 
+    @_changes_the_room
     def reveal(self, code: str, teacher_token: str, question_id: str) -> None:
         """Stop taking answers to `question_id`: the class sees the run and who predicted right."""
         q = schema.questions
@@ -352,6 +391,7 @@ class ClassStore:
             room = self._teacher_room(conn, code, teacher_token)
             return list(conn.scalars(sa.select(s.c.nickname).where(s.c.room_id == room.id).order_by(s.c.id)))
 
+    @_changes_the_room
     def remove_student(self, code: str, teacher_token: str, nickname: str) -> None:
         """Take `nickname` out of the room with everything it answered; its device cannot join this room again
         (its nickname is free for somebody else)."""
@@ -366,6 +406,7 @@ class ClassStore:
             conn.execute(sa.delete(s).where(s.c.id == student.id))
             conn.execute(sa.insert(schema.removed).values(room_id=room.id, token_digest=student.token_digest))
 
+    @_changes_the_room
     def open_challenge(self, code: str, teacher_token: str, challenge_id: str, optimizer: str, vault: str,
                        steps: int = challenge.DEFAULT_STEPS) -> None:
         """Every student picks lr and β for `optimizer` on `vault`; submissions are run for `steps` steps."""
@@ -384,6 +425,7 @@ class ClassStore:
                                                  vault=vault, steps=steps, opened_at=self._clock()))
             self._set_current(conn, room.id, "challenge", challenge_id)
 
+    @_changes_the_room
     def reveal_challenge(self, code: str, teacher_token: str, challenge_id: str) -> None:
         c = schema.challenges
         with self._writing() as conn:
@@ -535,8 +577,23 @@ class ClassStore:
             return self._student(conn, room.id, token).nickname
 
     def glance(self, code: str, token: str) -> Glance:
-        """Who the token is, what the room asks now, and the student's own answers to it (one transaction: a
-        room of phones asks this every two seconds)."""
+        """Who the token is, what the room asks now, and the student's own answers to it. A room of phones asks
+        this every two seconds, so the room is read once for all of them (at most GLANCE_SECONDS old; a
+        student's own answer through this process shows at once); a token the read does not know (a student who
+        joined since, or none) is looked up in the database itself."""
+        given = tokens.digest(token)
+        view = self._view(code)
+        found = view.students.get(given) if given is not None else None
+        if found is None:
+            return self._glance_now(code, token)
+        if view.created_at < self._clock() - self._ttl:
+            raise ClassroomError(NO_ROOM)
+        student_id, nickname = found
+        with self._views_lock:
+            mine = dict(view.mine.get(student_id, {}))
+        return Glance(nickname, self._as_of_now(view.current), mine)
+
+    def _glance_now(self, code: str, token: str) -> Glance:
         p = schema.predictions
         with self._reading() as conn:
             room = self._open_room(conn, code)
@@ -547,6 +604,65 @@ class ClassStore:
                 mine = dict(conn.execute(sa.select(p.c.round, p.c.choice).where(
                     p.c.room_id == room.id, p.c.question_id == current.id, p.c.student_id == student.id)).all())
         return Glance(student.nickname, current, {int(k): v for k, v in mine.items()})
+
+    def _view(self, code: str) -> _RoomView:
+        cleaned = tokens.clean_code(code)
+        if cleaned is None:
+            raise ClassroomError(NO_ROOM)
+        now = time.monotonic()
+        with self._views_lock:
+            view, epoch = self._views.get(cleaned), self._view_epochs[cleaned]
+        if view is not None and now - view.started < GLANCE_SECONDS:
+            return view
+        view = self._read_view(cleaned, now)
+        with self._views_lock:
+            # Answers saved while the read ran may be missing from it: they are written in again.
+            answered = self._answered.get(cleaned, {})
+            for (student_id, question_id, round_), (choice, when) in list(answered.items()):
+                if when < now - 10 * GLANCE_SECONDS:
+                    del answered[(student_id, question_id, round_)]
+                elif when >= now and question_id == view.current.id:
+                    view.mine.setdefault(student_id, {})[round_] = choice
+            if self._view_epochs[cleaned] == epoch:  # no teacher's change since the read began
+                self._views[cleaned] = view
+                for other in [c for c, v in self._views.items() if v.started < now - 60]:
+                    del self._views[other]
+        return view
+
+    def _read_view(self, code: str, started: float) -> _RoomView:
+        p, s = schema.predictions, schema.students
+        with self._reading() as conn:
+            room = self._open_room(conn, code)
+            current = self._current(conn, room)
+            students = {row.token_digest: (row.id, row.nickname) for row in conn.execute(
+                sa.select(s.c.id, s.c.nickname, s.c.token_digest).where(s.c.room_id == room.id))}
+            mine: dict[int, dict[int, str]] = {}
+            if current.kind == "question":
+                for row in conn.execute(sa.select(p.c.student_id, p.c.round, p.c.choice).where(
+                        p.c.room_id == room.id, p.c.question_id == current.id)):
+                    mine.setdefault(row.student_id, {})[int(row.round)] = row.choice
+        return _RoomView(started, room.created_at, current, students, mine)
+
+    def _as_of_now(self, current: Current) -> Current:
+        """A view's current item with its timer read now (the view may be a moment old)."""
+        if current.kind == "question" and not current.closed and current.deadline is not None \
+                and self._clock() >= current.deadline:
+            return replace(current, closed=True, deadline=None)
+        return current
+
+    def _forget_view(self, code: str) -> None:
+        cleaned = tokens.clean_code(code)
+        with self._views_lock:
+            self._view_epochs[cleaned] += 1
+            self._views.pop(cleaned, None)
+
+    def _remember_answer(self, code: str, student_id: int, question_id: str, round_: int, choice: str) -> None:
+        cleaned = tokens.clean_code(code)
+        with self._views_lock:
+            self._answered.setdefault(cleaned, {})[(student_id, question_id, round_)] = (choice, time.monotonic())
+            view = self._views.get(cleaned)
+            if view is not None and view.current.id == question_id:
+                view.mine.setdefault(student_id, {})[round_] = choice
 
     def predict(self, code: str, token: str, question_id: str, choice: str, *, round: int | None = None) -> None:
         """The student's answer in the current round; a second one replaces the first while answers are open.
@@ -570,6 +686,7 @@ class ClassStore:
             conn.execute(upsert.on_conflict_do_update(
                 index_elements=[p.c.room_id, p.c.question_id, p.c.round, p.c.student_id],
                 set_={"choice": choice, "answered_at": now}))
+        self._remember_answer(code, student.id, question_id, question.round, choice)
 
     def prediction(self, code: str, token: str, question_id: str, round: int | None = None) -> str | None:
         """The student's own answer in `round` (default: the current one), or None."""

@@ -879,3 +879,80 @@ def test_nothing_a_student_typed_reaches_a_log_line(store, room, caplog):
                 logging.getLogger(name).setLevel(logging.WARNING)
     logged = caplog.text
     assert nickname not in logged and "typed-secret-42" not in logged and token not in logged
+
+
+# --- a room's phones share one read of the room -----------------------------------------------------------
+
+def _reads(store) -> list[str]:
+    """Every statement the store sends from now on (a list that grows)."""
+    sent: list[str] = []
+    sa.event.listen(store._engine, "before_cursor_execute",
+                    lambda _conn, _cursor, statement, *_: sent.append(statement))
+    return sent
+
+
+def test_a_room_of_phones_looking_at_once_costs_one_read_of_the_room(store, room, monkeypatch):
+    monkeypatch.setattr("classroom.store.GLANCE_SECONDS", 3600.0)  # no read grows old during the test
+    tokens = [store.join(room.code, f"s{i}") for i in range(30)]
+    store.predict(room.code, tokens[0], "q1", "B")
+    sent = _reads(store)
+    glances = [store.glance(room.code, token) for token in tokens]
+    assert len([s for s in sent if "class_students" in s]) == 1  # thirty phones, one read of who is there
+    assert glances[0].mine == {1: "B"} and all(g.mine == {} for g in glances[1:])
+    assert [g.nickname for g in glances] == [f"s{i}" for i in range(30)]
+
+
+def test_a_phone_sees_its_own_answer_and_the_teachers_change_at_once_through_the_shared_read(store, room,
+                                                                                              monkeypatch):
+    monkeypatch.setattr("classroom.store.GLANCE_SECONDS", 3600.0)
+    ana, bo = store.join(room.code, "ana"), store.join(room.code, "bo")
+    assert store.glance(room.code, ana).mine == {}
+    store.predict(room.code, ana, "q1", "A")
+    store.predict(room.code, ana, "q1", "C")  # changed: the latest counts
+    assert store.glance(room.code, ana).mine == {1: "C"} and store.glance(room.code, bo).mine == {}
+    store.close_answers(room.code, room.teacher_token, "q1")
+    assert store.glance(room.code, bo).current.closed
+    store.vote_again(room.code, room.teacher_token, "q1")
+    now = store.glance(room.code, ana)
+    assert (now.current.round, now.current.closed, now.mine) == (2, False, {1: "C"})
+    cy = store.join(room.code, "cy")  # joined after the read: looked up in the database itself
+    assert store.glance(room.code, cy).nickname == "cy"
+    store.remove_student(room.code, room.teacher_token, "bo")
+    with pytest.raises(ClassroomError, match="removed this device"):
+        store.glance(room.code, bo)
+    store.close_room(room.code, room.teacher_token)
+    with pytest.raises(ClassroomError, match="No open room"):
+        store.glance(room.code, ana)
+
+
+def test_another_process_change_reaches_the_phones_within_the_shared_reads_age(url, monkeypatch):
+    monkeypatch.setattr("classroom.store.GLANCE_SECONDS", 0.2)
+    phones, teacher = ClassStore(url), ClassStore(url)  # two replicas of the app on one database
+    try:
+        room = teacher.create_room()
+        teacher.open_question(room.code, room.teacher_token, "q1", CHOICES)
+        ana = phones.join(room.code, "ana")
+        assert not phones.glance(room.code, ana).current.closed
+        teacher.close_answers(room.code, room.teacher_token, "q1")
+        time.sleep(0.25)
+        assert phones.glance(room.code, ana).current.closed
+    finally:
+        phones.dispose()
+        teacher.dispose()
+
+
+def test_a_timer_closes_the_answers_on_a_shared_read_as_soon_as_it_runs_out(url, monkeypatch):
+    monkeypatch.setattr("classroom.store.GLANCE_SECONDS", 3600.0)
+    now = [time.time()]
+    store = ClassStore(url, clock=lambda: now[0])
+    try:
+        room = store.create_room()
+        store.open_question(room.code, room.teacher_token, "q1", CHOICES, seconds=30)
+        ana = store.join(room.code, "ana")
+        store.glance(room.code, ana)
+        store.glance(room.code, ana)  # the second is from the shared read
+        now[0] += 31
+        seen = store.glance(room.code, ana).current
+        assert seen.closed and seen.deadline is None
+    finally:
+        store.dispose()

@@ -1,17 +1,18 @@
 """The live class on a student's phone: join with a nickname, answer (and vote again), send a challenge entry.
 
 The phone is the same student after a refresh, a dropped connection or a restarted server: its token for
-the room is derived from the browser's device secret (ui/device.py), never kept in the address. What the
-phone shows comes from the store every two seconds (a fragment), so a refreshed phone finds its answer, its
-run and a refused entry's reason again. While the database does not answer, the phone keeps showing the
-question, keeps an answer tapped meanwhile, saves it when the database is back, and says so, or says it was
-not saved and why.
+the room is derived from the browser's device secret (ui/device.py), never kept in the address. The phone
+looks at the store every two seconds and redraws its question only when the look found a change, so a
+refreshed phone finds its answer, its run and a refused entry's reason again. While the database does not
+answer, the phone keeps showing the question, keeps an answer tapped meanwhile, saves it when the database
+is back, and says so, or says it was not saved and why.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import streamlit as st
 
@@ -88,34 +89,77 @@ def _leave() -> None:
 
 def room(code: str, token: str, nickname: str) -> None:
     st.text(f"You are {nickname} · room {code}")
+    st.session_state[_WHOLE_RUN] = True
+    _watch(code, token)
     _activity(code, token)
     st.button("Leave this room", key="leave", on_click=_leave)
 
 
+# Why two fragments: Streamlit redraws the whole of a fragment each time it runs, so a phone that redrew its
+# question and buttons every two seconds cost the server a full drawing per phone per look; with two hundred
+# phones that was most of the server (benchmarks/bench_class.py). The look is a fragment that draws at most a
+# line (the timer, or the outage sentence) and reruns the page only when something it found differs from what
+# the phone shows; the question and its buttons are a fragment of their own, redrawn by a change or a tap.
+_WHOLE_RUN = "_live_whole_run"
+_SHOWN = "_live_shown"
+
+
 @st.fragment(run_every=EVERY)
-def _activity(code: str, token: str) -> None:
-    """Only the current question or challenge; this part looks for the next one every two seconds."""
+def _watch(code: str, token: str) -> None:
+    """The phone's look every two seconds: the current question or challenge, the phone's own answers, and an
+    answer or entry kept through an outage sent again."""
+    whole_run = st.session_state.pop(_WHOLE_RUN, False)
     the = the_store()
     _save_kept(the, code, token)
     try:
-        glance = the.glance(code, token)
+        st.session_state.live_glance = the.glance(code, token)
+        st.session_state.live_problem = None
     except ClassroomUnavailable:
-        glance = st.session_state.get("live_glance")
+        st.session_state.live_problem = "unavailable"
         outage_notice()
-        if glance is None:
-            return
-        fresh = False
     except ClassroomError as refused:  # the room closed, or the teacher removed this device
-        st.error(widgets.plain(str(refused)), icon=":material/block:")
+        st.session_state.live_problem = str(refused)
+    glance = st.session_state.get("live_glance")
+    current = glance.current if glance is not None and st.session_state.live_problem is None else None
+    if current is not None and current.kind == "question" and current.deadline is not None and not current.closed:
+        left = max(0, int(current.deadline - time.time() + 0.999))
+        st.caption(f"{left // 60}:{left % 60:02d} left to answer")
+    if not whole_run and _seen() != st.session_state.get(_SHOWN):
+        st.rerun()
+
+
+def _seen() -> tuple:
+    """Everything the phone's question part is drawn from. Whether the projector shows the spread is not: a
+    teacher's tap on it must not redraw every phone in the room."""
+    state = st.session_state
+    glance = state.get("live_glance")
+    if glance is not None:
+        glance = (glance.nickname, replace(glance.current, spread_shown=False), glance.mine)
+    return (glance, state.get("live_problem"), state.get("live_kept"),
+            state.get("live_kept_entry"), state.get("live_not_saved"), state.get("submit_refused"))
+
+
+@st.fragment
+def _activity(code: str, token: str) -> None:
+    """Only the current question or challenge, as the last look found it."""
+    try:
+        _draw(code, token)
+    finally:
+        st.session_state[_SHOWN] = _seen()  # after drawing, which may have said a kept refusal
+
+
+def _draw(code: str, token: str) -> None:
+    problem, glance = st.session_state.get("live_problem"), st.session_state.get("live_glance")
+    if problem not in (None, "unavailable"):
+        st.error(widgets.plain(problem), icon=":material/block:")
         return
-    else:
-        st.session_state.live_glance = glance
-        fresh = True
+    if glance is None:
+        return
     current = glance.current
     if current.kind == "question":
         _question(code, token, glance)
     elif current.kind == "challenge":
-        _challenge(the, code, token, current, fresh)
+        _challenge(the_store(), code, token, current, fresh=problem is None)
     else:
         st.info("You're in. Wait for your teacher's question.", icon=":material/hourglass_top:")
 
@@ -129,9 +173,6 @@ def _question(code: str, token: str, glance) -> None:
     kept = st.session_state.get("live_kept")
     kept = kept[3] if kept and kept[:3] == (code, current.id, current.round) else None
     mine = kept or glance.mine.get(current.round)
-    left = None if current.deadline is None else max(0, int(current.deadline - time.time() + 0.999))
-    if left is not None:
-        st.caption(f"{left // 60}:{left % 60:02d} left to answer")
     with st.container(key="live_answers"):
         for index, choice in enumerate(current.choices):
             st.button(choice, key=f"choice_{current.id}_{index}", width="stretch",

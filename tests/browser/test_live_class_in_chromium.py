@@ -86,6 +86,9 @@ def test_a_phone_joins_answers_and_the_projector_counts_it_live_then_shows_the_s
         teacher.tab.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some(p => "
                                       "(p._fullData || []).some(t => t.type === 'bar'))", timeout=15_000)
         assert _tally_total(teacher.tab) == 1
+        # No reload on the phone either: its two-second look finds the closed round and redraws the question.
+        student.tab.wait_for_selector("text=Answers are closed", timeout=15_000)
+        assert student.tab.get_by_role("button", name="Momentum", exact=True).is_disabled()
 
         text = student.tab.inner_text("body")
         assert f"You are {HOSTILE}" in text  # shown as typed, as text
